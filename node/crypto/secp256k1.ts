@@ -1,0 +1,252 @@
+/**
+ * secp256k1 for Shardless: the only file that imports @noble/curves. Everything here is a thin,
+ * input-checking wrapper: scalars are bigints mod n, points are noble points, encodings are strict
+ * (33-byte compressed points, never the identity; 32-byte big-endian scalars < n).
+ *
+ * Constant-time vs variable-time: `mulBase` and `mul` are constant-time and must be used for secret
+ * scalars; `mulPublic` and `msmPublic` are variable-time and only for public values (checks,
+ * interpolation of commitments and public shares).
+ */
+import {
+  secp256k1,
+  schnorr,
+  secp256k1_hasher,
+  secp256k1_FROST,
+  schnorr_FROST,
+} from "@noble/curves/secp256k1.js";
+import { pippenger } from "@noble/curves/abstract/curve.js";
+import { mapHashToField } from "@noble/curves/abstract/modular.js";
+import { DecodeError, ParameterError } from "../protocol/errors.js";
+import { defaultRng, type Rng } from "./rng.js";
+import { utf8ToBytes } from "./hash.js";
+
+const { Point } = secp256k1;
+export type Point = InstanceType<typeof Point>;
+export { Point };
+
+/** Scalar field (mod n) operations from noble: add, sub, mul, neg, inv, pow, create, eql... */
+export const Fn = Point.Fn;
+/** Base field (mod p) operations from noble. */
+export const Fp = Point.Fp;
+/** The group order n. */
+export const CURVE_ORDER: bigint = Fn.ORDER;
+export const FIELD_PRIME: bigint = Fp.ORDER;
+export const G: Point = Point.BASE;
+export const IDENTITY: Point = Point.ZERO;
+
+export const POINT_BYTES = 33;
+export const SCALAR_BYTES = 32;
+
+// ---- scalars ---------------------------------------------------------------------------------
+
+/** Reduces any integer mod n. */
+export const mod = (x: bigint): bigint => Fn.create(x);
+
+/** Uniform non-zero scalar from `rng` (48 bytes reduced, bias < 2^-128, per RFC 9380 §5). */
+export function randomScalar(rng: Rng = defaultRng): bigint {
+  return Fn.fromBytes(mapHashToField(rng(48), CURVE_ORDER));
+}
+
+export function encodeScalar(s: bigint): Uint8Array {
+  if (s < 0n || s >= CURVE_ORDER) throw new ParameterError("scalar out of range");
+  return Fn.toBytes(s);
+}
+
+/** Strict: exactly 32 bytes, value < n. */
+export function decodeScalar(bytes: Uint8Array): bigint {
+  if (bytes.length !== SCALAR_BYTES) throw new DecodeError(`scalar expected ${SCALAR_BYTES} bytes`);
+  let v = 0n;
+  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  if (v >= CURVE_ORDER) throw new DecodeError("scalar not below the group order");
+  return v;
+}
+
+/** Strict, and rejects zero. */
+export function decodeNonZeroScalar(bytes: Uint8Array): bigint {
+  const s = decodeScalar(bytes);
+  if (s === 0n) throw new DecodeError("scalar is zero");
+  return s;
+}
+
+export function scalarToBigEndian(s: bigint): Uint8Array {
+  return encodeScalar(mod(s));
+}
+
+/** Big-endian bytes to integer (no reduction). */
+export function bytesToNumber(bytes: Uint8Array): bigint {
+  let v = 0n;
+  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  return v;
+}
+
+// ---- points ----------------------------------------------------------------------------------
+
+/** 33-byte SEC1 compressed encoding; the identity cannot be encoded. */
+export function encodePoint(P: Point): Uint8Array {
+  if (P.is0()) throw new ParameterError("cannot encode the identity point");
+  return P.toBytes(true);
+}
+
+/** 65-byte uncompressed encoding (0x04 ‖ x ‖ y), for eciesjs and Ethereum addresses. */
+export function encodePointUncompressed(P: Point): Uint8Array {
+  if (P.is0()) throw new ParameterError("cannot encode the identity point");
+  return P.toBytes(false);
+}
+
+/** Strict: 33 bytes, prefix 02/03, x < p, on the curve, not the identity. */
+export function decodePoint(bytes: Uint8Array): Point {
+  if (bytes.length !== POINT_BYTES) throw new DecodeError(`point expected ${POINT_BYTES} bytes`);
+  if (bytes[0] !== 0x02 && bytes[0] !== 0x03) throw new DecodeError("point prefix must be 02 or 03");
+  let P: Point;
+  try {
+    P = Point.fromBytes(bytes);
+    P.assertValidity();
+  } catch (cause) {
+    throw new DecodeError("not a point on secp256k1", [], { cause });
+  }
+  if (P.is0()) throw new DecodeError("point is the identity");
+  return P;
+}
+
+/** Accepts 33-byte compressed or 65-byte uncompressed encodings (eciesjs, user input). */
+export function decodePointAny(bytes: Uint8Array): Point {
+  if (bytes.length === POINT_BYTES) return decodePoint(bytes);
+  if (bytes.length !== 65 || bytes[0] !== 0x04) throw new DecodeError("point expected 33 or 65 bytes");
+  let P: Point;
+  try {
+    P = Point.fromBytes(bytes);
+    P.assertValidity();
+  } catch (cause) {
+    throw new DecodeError("not a point on secp256k1", [], { cause });
+  }
+  if (P.is0()) throw new DecodeError("point is the identity");
+  return P;
+}
+
+/** k·G, constant-time; k may be secret. Returns the identity for k = 0. */
+export function mulBase(k: bigint): Point {
+  const s = mod(k);
+  return s === 0n ? IDENTITY : G.multiply(s);
+}
+
+/** k·P, constant-time; k may be secret. */
+export function mul(P: Point, k: bigint): Point {
+  const s = mod(k);
+  return s === 0n || P.is0() ? IDENTITY : P.multiply(s);
+}
+
+/** k·P, variable-time: only for public k. */
+export function mulPublic(P: Point, k: bigint): Point {
+  return P.multiplyUnsafe(mod(k));
+}
+
+/** Σ scalars[i]·points[i], variable-time: only for public values. */
+export function msmPublic(points: readonly Point[], scalars: readonly bigint[]): Point {
+  if (points.length !== scalars.length) throw new ParameterError("msm: length mismatch");
+  if (points.length === 0) return IDENTITY;
+  if (points.length <= 4) {
+    let acc = IDENTITY;
+    for (let i = 0; i < points.length; i++) acc = acc.add(points[i].multiplyUnsafe(mod(scalars[i])));
+    return acc;
+  }
+  return pippenger(Point, points as Point[], scalars.map(mod));
+}
+
+export function sumPoints(points: readonly Point[]): Point {
+  return points.reduce((acc, P) => acc.add(P), IDENTITY);
+}
+
+/** True if the point's affine y is odd. */
+export function hasOddY(P: Point): boolean {
+  return (P.toAffine().y & 1n) === 1n;
+}
+
+/** Affine x coordinate as an integer (not reduced mod n). */
+export function affineX(P: Point): bigint {
+  return P.toAffine().x;
+}
+
+// ---- hashing to the field and the curve (RFC 9380) ------------------------------------------------
+
+const asBytes = (x: string | Uint8Array) => (typeof x === "string" ? utf8ToBytes(x) : x);
+
+/** RFC 9380 hash_to_field(msg, 1) with expand_message_xmd(SHA-256), L = 48, mod n. */
+export function hashToScalar(msg: Uint8Array, dst: string | Uint8Array): bigint {
+  return secp256k1_hasher.hashToScalar(msg, { DST: asBytes(dst) });
+}
+
+/** RFC 9380 hash_to_curve, suite secp256k1_XMD:SHA-256_SSWU_RO_. Point with unknown discrete log. */
+export function hashToCurve(msg: Uint8Array, dst: string | Uint8Array): Point {
+  const P = secp256k1_hasher.hashToCurve(msg, { DST: asBytes(dst) });
+  return Point.fromAffine(P.toAffine());
+}
+
+// ---- single-key ECDSA / Schnorr (verification of threshold outputs, baselines, test oracles) ----------
+
+/** Verifies a (r, s) ECDSA signature over a 32-byte digest (no prehash); low-s required unless told. */
+export function ecdsaVerify(
+  r: bigint,
+  s: bigint,
+  digest: Uint8Array,
+  publicKey: Point,
+  { lowS = true }: { lowS?: boolean } = {},
+): boolean {
+  if (r <= 0n || r >= CURVE_ORDER || s <= 0n || s >= CURVE_ORDER || digest.length !== 32) return false;
+  const sig = new Uint8Array(64);
+  sig.set(Fn.toBytes(r), 0);
+  sig.set(Fn.toBytes(s), 32);
+  try {
+    return secp256k1.verify(sig, digest, publicKey.toBytes(true), { prehash: false, lowS });
+  } catch {
+    return false;
+  }
+}
+
+/** Recovers the public key from (r, s, recovery) over a 32-byte digest; null if impossible. */
+export function ecdsaRecover(r: bigint, s: bigint, recovery: number, digest: Uint8Array): Point | null {
+  try {
+    const sig = new Uint8Array(65);
+    sig[0] = recovery;
+    sig.set(Fn.toBytes(r), 1);
+    sig.set(Fn.toBytes(s), 33);
+    const pub = secp256k1.recoverPublicKey(sig, digest, { prehash: false });
+    return Point.fromBytes(pub);
+  } catch {
+    return null;
+  }
+}
+
+/** Single-key ECDSA sign (baselines and tests only; threshold code never holds a whole key). */
+export function ecdsaSignSingle(digest: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  return secp256k1.sign(digest, secretKey, { prehash: false, format: "recovered" });
+}
+
+export function schnorrVerify(sig: Uint8Array, msg: Uint8Array, xOnlyPublicKey: Uint8Array): boolean {
+  try {
+    return schnorr.verify(sig, msg, xOnlyPublicKey);
+  } catch {
+    return false;
+  }
+}
+
+/** Single-key BIP-340 sign (baselines and tests only). */
+export function schnorrSignSingle(msg: Uint8Array, secretKey: Uint8Array, auxRand?: Uint8Array): Uint8Array {
+  return schnorr.sign(msg, secretKey, auxRand);
+}
+
+export function schnorrPublicKey(secretKey: Uint8Array): Uint8Array {
+  return schnorr.getPublicKey(secretKey);
+}
+
+/** noble's BIP-340 helpers: lift_x, taggedHash. */
+export const schnorrUtils = schnorr.utils;
+
+/** noble's single-key ECDSA object, for baselines and test oracles. */
+export const ecdsaSingle = secp256k1;
+
+/**
+ * noble's RFC 9591 FROST(secp256k1, SHA-256) and its Taproot/BIP-340 variant. The FROST protocol in
+ * protocols/frost wraps these (round math, share verification, aggregation) rather than rewriting it.
+ */
+export const frostSecp256k1 = secp256k1_FROST;
+export const frostTaproot = schnorr_FROST;

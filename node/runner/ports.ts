@@ -1,0 +1,71 @@
+/**
+ * Ports: what the runner needs from the outside world (DESIGN.md §2, layer 3). Adapters implement them
+ * (adapters/libp2p, adapters/memory, adapters/storage, ...). Protocols never see these.
+ */
+
+/** Moves opaque frames between members, addressed by libp2p peer id (string). */
+export interface Transport {
+  /** This node's peer id. */
+  readonly self: string;
+  /** Sends one frame; rejects with a typed error if the peer is unreachable. Never throws synchronously. */
+  send(peer: string, frame: Uint8Array): Promise<void>;
+  /** Installs the single handler for incoming frames. The transport never calls it with its own frames. */
+  onFrame(handler: (peer: string, frame: Uint8Array) => void): void;
+  /** Peers with an open connection right now. */
+  connectedPeers(): string[];
+}
+
+/** Signs outgoing frames with this node's long-term identity key and verifies peers' signatures. */
+export interface FrameAuthenticator {
+  sign(bytes: Uint8Array): Uint8Array;
+  verify(peer: string, bytes: Uint8Array, signature: Uint8Array): boolean;
+}
+
+/** Time and timers (tests use a manual clock). */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): { cancel(): void };
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
+/** Structured logger (pino-compatible subset). Never pass secret values. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: object): Logger;
+}
+
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child() {
+    return silentLogger;
+  },
+};
+
+/**
+ * Durable, atomic key-value storage for secret material (shares, presignatures, nonce state). Keys are
+ * slash-separated paths such as `shares/<group>/<keyId>/<epoch>`. Implementations encrypt at rest and
+ * write atomically (temp file, fsync, rename, directory fsync): after `put` resolves the value survives
+ * a crash, and a crash during `put` leaves the old value.
+ */
+export interface ShareStore {
+  put(key: string, value: Uint8Array): Promise<void>;
+  /** null if absent; throws a typed error if present but corrupt (never silently returns garbage). */
+  get(key: string): Promise<Uint8Array | null>;
+  delete(key: string): Promise<void>;
+  /** Keys under a prefix, sorted. */
+  list(prefix: string): Promise<string[]>;
+}
