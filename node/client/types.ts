@@ -1,0 +1,87 @@
+/** Wire types of the node HTTP API (docs/api.md). Shared by the API server and the clients. */
+import type { Scheme } from "../protocol/key-share.js";
+
+export type Hex = `0x${string}`;
+
+export interface KeyStatus {
+  keyId: string;
+  groupId: string;
+  scheme: Scheme;
+  degree: number;
+  quorum: number;
+  colludersToSteal: number;
+  epoch: number;
+  publicKey: Hex;
+  address?: Hex;
+  xOnlyPublicKey?: Hex;
+  presignatures?: number;
+  nonces?: number;
+  status: "active" | "pending" | "retired";
+}
+
+export interface GroupStatus {
+  groupId: string;
+  members: { id: number; operator: string; peerId: string; online: boolean }[];
+  keys: KeyStatus[];
+}
+
+export interface NodeStatus {
+  peerId: string;
+  operator: string;
+  chainId: number;
+  registry: string;
+  peers: { peerId: string; connected: boolean }[];
+  groups: GroupStatus[];
+}
+
+export interface TypedDataPayload {
+  domain: Record<string, unknown>;
+  types: Record<string, { name: string; type: string }[]>;
+  primaryType?: string;
+  message: Record<string, unknown>;
+}
+
+/** What to sign; see docs/api.md. */
+export type SignPayload = { variant?: "bip340" | "rfc9591" } & (
+  | { kind: "digest"; digest: Hex }
+  | { kind: "message"; message: Hex }
+  | { kind: "typedData"; typedData: TypedDataPayload }
+  | { kind: "transaction"; transaction: Hex }
+);
+
+export type SignRequest = SignPayload & { requestId: string };
+
+export interface SignResult {
+  keyId: string;
+  epoch: number;
+  digest: Hex;
+  signature: Hex;
+  r?: Hex;
+  s?: Hex;
+  v?: number;
+  yParity?: 0 | 1;
+  serialized?: Hex;
+  R?: { x: Hex; y: Hex };
+}
+
+export interface DecryptRequest {
+  requestId: string;
+  ciphertext: Hex;
+  format: "tdh2" | "ecies";
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; culprits?: number[]; details?: Record<string, unknown> };
+}
+
+export const API_ERROR_STATUS: Record<string, number> = {
+  UNAUTHORIZED: 401,
+  BAD_REQUEST: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  POLICY: 403,
+  UNAVAILABLE: 503,
+  PROTOCOL_ABORT: 502,
+  TIMEOUT: 504,
+  INTERNAL: 500,
+};
