@@ -113,3 +113,20 @@ export function decodeKeyShare(bytes: Uint8Array): KeyShare {
     return { public: pub, self, secretShare };
   });
 }
+
+/** The registry's commitment digest of a sharing: SHA-256 over the encoded C_0..C_degree. */
+export function commitmentDigest(p: KeyPublic): Uint8Array {
+  const w = new ByteWriter().u64(p.epoch).u16(p.degree).points(p.commitments);
+  return sha256(w.finish());
+}
+
+/**
+ * The public key as the registry stores it: 33-byte compressed, except schnorr keys, which are BIP-340
+ * x-only keys and are published with the even-y prefix 0x02 (the same x: signing negates the shares when
+ * Y has odd y, per BIP-340 / RFC 9591's Taproot variant).
+ */
+export function registryPublicKey(p: KeyPublic): Uint8Array {
+  const bytes = p.publicKey.toBytes(true);
+  if (p.scheme === "schnorr") bytes[0] = 0x02;
+  return bytes;
+}

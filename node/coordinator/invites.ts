@@ -1,0 +1,163 @@
+/**
+ * Running a session as coordinator or as invited participant.
+ *
+ * Coordinator: sends the invite to every other participant, then runs its own side of the session; a
+ * Decline from any participant fails the request at once with the participant's reason.
+ * Participant: the kind's handler validates the invite (membership, key, epoch, policy) and runs its side;
+ * if validation fails it sends a Decline to the coordinator.
+ */
+import { bytesToHex } from "../crypto/hash.js";
+import { PolicyError, ProtocolAbortError, ShardlessError } from "../protocol/errors.js";
+import type { Frame } from "../protocol/frame.js";
+import type { MessageCodec, Start } from "../protocol/round.js";
+import type { SessionContext } from "../runner/session.js";
+import type { NodeContext } from "./context.js";
+import { inviteSessionId, type ControlMessage, type Invite, type InviteKind } from "./invite.js";
+
+/** A participant refused an invite; carries its code and reason. */
+export class DeclinedError extends ShardlessError {
+  readonly code: string;
+  constructor(
+    readonly member: number,
+    code: string,
+    reason: string,
+  ) {
+    super(`member ${member} declined: ${reason}`);
+    this.code = code === "POLICY" ? "POLICY" : "PROTOCOL_ABORT";
+  }
+}
+
+export type InviteHandler = (invite: Invite, sessionId: Uint8Array) => Promise<unknown>;
+
+export class Invitations {
+  private readonly handlers = new Map<InviteKind, InviteHandler>();
+  private readonly waiting = new Map<string, (e: DeclinedError) => void>();
+
+  constructor(private readonly ctx: NodeContext) {
+    ctx.control.onControl((peer, frame, message) => this.onControl(peer, frame, message));
+  }
+
+  handle(kind: InviteKind, handler: InviteHandler): void {
+    this.handlers.set(kind, handler);
+  }
+
+  /**
+   * As coordinator: invite the other participants and run our side. `start` builds our first round.
+   */
+  async coordinate<M, R>(
+    invite: Invite,
+    codec: MessageCodec<M>,
+    start: (ctx: SessionContext) => Start<M, R>,
+  ): Promise<R> {
+    const sessionId = inviteSessionId(invite);
+    const key = bytesToHex(sessionId);
+    const declined = new Promise<never>((_, reject) => this.waiting.set(key, reject));
+    declined.catch(() => {});
+    const controller = new AbortController();
+    try {
+      const peers = this.ctx.groups.peerMap(invite.groupId, invite.participants);
+      await Promise.all(
+        invite.participants
+          .filter((id) => id !== invite.coordinator)
+          .map((id) =>
+            this.ctx.control.send(
+              peers.get(id)!,
+              { sessionId, from: invite.coordinator, to: id },
+              { type: "invite", invite },
+            ),
+          ),
+      );
+      return await Promise.race([this.run(invite, sessionId, codec, start, controller.signal), declined]);
+    } finally {
+      controller.abort();
+      this.waiting.delete(key);
+    }
+  }
+
+  /** As participant (or coordinator): run our side of an invited session. */
+  run<M, R>(
+    invite: Invite,
+    sessionId: Uint8Array,
+    codec: MessageCodec<M>,
+    start: (ctx: SessionContext) => Start<M, R>,
+    signal?: AbortSignal,
+  ): Promise<R> {
+    const group = this.ctx.groups.get(invite.groupId);
+    return this.ctx.runner.run({
+      sessionId,
+      codec,
+      self: group.self!,
+      members: this.ctx.groups.peerMap(invite.groupId, invite.participants),
+      start,
+      roundTimeoutMs: this.ctx.timeouts.roundMs,
+      signal,
+    });
+  }
+
+  private onControl(peer: string, frame: Frame, message: ControlMessage): void {
+    if (message.type === "decline") {
+      const reject = this.waiting.get(bytesToHex(frame.sessionId));
+      reject?.(new DeclinedError(frame.from, message.decline.code, message.decline.message));
+      return;
+    }
+    const invite = message.invite;
+    const log = this.ctx.logger.child({
+      kind: invite.kind,
+      keyId: invite.keyId,
+      requestId: invite.requestId,
+    });
+    let group;
+    try {
+      group = this.ctx.groups.get(invite.groupId);
+    } catch {
+      log.warn({ peer }, "invite for an unknown group ignored");
+      return;
+    }
+    // The sender must be the member it claims to be, and the coordinator of the invite.
+    if (
+      this.ctx.groups.memberOfPeer(invite.groupId, peer) !== frame.from ||
+      frame.from !== invite.coordinator
+    ) {
+      log.warn({ peer, from: frame.from }, "invite from a peer that is not its coordinator ignored");
+      return;
+    }
+    if (group.self === null || !invite.participants.includes(group.self) || frame.to !== group.self) {
+      log.warn({ peer }, "invite that does not include this member ignored");
+      return;
+    }
+    const sessionId = inviteSessionId(invite);
+    if (bytesToHex(sessionId) !== bytesToHex(frame.sessionId)) {
+      log.warn({ peer }, "invite whose session id does not bind its fields ignored");
+      return;
+    }
+    const handler = this.handlers.get(invite.kind);
+    if (!handler) {
+      void this.decline(invite, sessionId, peer, new PolicyError(`this node does not run ${invite.kind}`));
+      return;
+    }
+    handler(invite, sessionId).catch((e: unknown) => {
+      log.warn({ error: e instanceof ShardlessError ? e.code : "INTERNAL" }, "invited session failed");
+      if (e instanceof PolicyError || e instanceof DeclineError)
+        void this.decline(invite, sessionId, peer, e);
+    });
+  }
+
+  private async decline(
+    invite: Invite,
+    sessionId: Uint8Array,
+    peer: string,
+    e: ShardlessError,
+  ): Promise<void> {
+    const self = this.ctx.groups.get(invite.groupId).self!;
+    await this.ctx.control
+      .send(
+        peer,
+        { sessionId, from: self, to: invite.coordinator },
+        { type: "decline", decline: { code: e.code, message: e.message.slice(0, 500) } },
+      )
+      .catch(() => {});
+  }
+}
+
+/** Thrown by an invite handler that refuses to take part for a reason other than policy. */
+export class DeclineError extends ProtocolAbortError {}

@@ -1,0 +1,151 @@
+/**
+ * Key generation, driven by the registry (DESIGN.md §3 "Create a group and its keys"): a KeyRequested
+ * event makes every member of the group run the DKG for that key (the session id binds chain, registry and
+ * key id, so every member derives the same one); then the member with the lowest id publishes the key with
+ * a signature by the group over the registry's record. Every member checks the published key against its
+ * own DKG output: a mismatch (a corrupt member publishing a key of its own) is logged as an alert and the
+ * key is marked disputed, so it is never used here.
+ */
+import { hexToBytes, bytesToHex } from "../crypto/hash.js";
+import { memberSetHash } from "../adapters/chain/record.js";
+import { startDkg, dkgCodec, dkgSessionId, type DkgOutput } from "../protocols/dkg/index.js";
+import { commitmentDigest, registryPublicKey, type KeyShare, type Scheme } from "../protocol/key-share.js";
+import { ProtocolAbortError } from "../protocol/errors.js";
+import type { NodeContext } from "./context.js";
+
+/** Signs a 32-byte registry record digest with a key of the group (ecdsa: r‖s‖v; schnorr: Rx‖Ry‖z). */
+export type RecordSigner = (groupId: string, signerKeyId: string, digest: Uint8Array) => Promise<Uint8Array>;
+
+export interface KeygenRequest {
+  readonly keyId: string;
+  readonly groupId: string;
+  readonly scheme: Scheme;
+  readonly degree: number;
+}
+
+export class Keygen {
+  private readonly running = new Map<string, Promise<KeyShare>>();
+  /** Keys whose published public key differs from our DKG output. */
+  readonly disputed = new Set<string>();
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly signRecord: RecordSigner,
+  ) {}
+
+  /** Runs the DKG for a requested key (idempotent per key id); publishes if this member is the lowest id. */
+  onKeyRequested(req: KeygenRequest): Promise<KeyShare> {
+    const existing = this.ctx.keys.get(req.keyId);
+    if (existing) return Promise.resolve(existing.share);
+    let p = this.running.get(req.keyId);
+    if (!p) {
+      p = this.generate(req).finally(() => this.running.delete(req.keyId));
+      this.running.set(req.keyId, p);
+    }
+    return p;
+  }
+
+  private async generate(req: KeygenRequest): Promise<KeyShare> {
+    const group = this.ctx.groups.get(req.groupId);
+    if (group.self === null) throw new ProtocolAbortError(`not a member of group ${req.groupId}`);
+    const members = group.members.map((m) => m.id);
+    const log = this.ctx.logger.child({ keyId: req.keyId, groupId: req.groupId, scheme: req.scheme });
+    const sessionId = dkgSessionId({
+      scheme: req.scheme,
+      keyId: req.keyId,
+      degree: req.degree,
+      members,
+      nonce: `${this.ctx.chainId}:${this.ctx.registryAddress}:${req.keyId}`,
+    });
+    log.info({ members: members.length, degree: req.degree }, "dkg started");
+    const t0 = this.ctx.clock.now();
+    let out: DkgOutput;
+    try {
+      out = await this.ctx.runner.run({
+        sessionId,
+        codec: dkgCodec,
+        self: group.self,
+        members: this.ctx.groups.peerMap(req.groupId, members),
+        roundTimeoutMs: this.ctx.timeouts.roundMs,
+        start: (s) =>
+          startDkg({
+            scheme: req.scheme,
+            keyId: req.keyId,
+            degree: req.degree,
+            sessionId,
+            self: group.self!,
+            members,
+            verifyFrame: s.verifyFrame,
+          }),
+      });
+    } catch (e) {
+      this.ctx.metrics.recordSession("dkg", "abort", (this.ctx.clock.now() - t0) / 1000);
+      throw e;
+    }
+    this.ctx.metrics.recordSession("dkg", "ok", (this.ctx.clock.now() - t0) / 1000);
+    if (out.disqualified.size > 0) {
+      log.warn({ disqualified: [...out.disqualified.keys()] }, "dkg disqualified dealers");
+    }
+    await this.ctx.keys.put(req.groupId, out.share);
+    log.info({ publicKey: bytesToHex(registryPublicKey(out.share.public)) }, "dkg done; share stored");
+    if (group.self === Math.min(...members)) await this.publish(req, out.share);
+    return out.share;
+  }
+
+  /** The lowest-id member publishes: record digest signed by the key (or the group's authority key). */
+  private async publish(req: KeygenRequest, share: KeyShare): Promise<void> {
+    const group = this.ctx.groups.get(req.groupId);
+    const signerKeyId = req.scheme === "encryption" ? this.authorityKey(req.groupId) : req.keyId;
+    const record = {
+      groupId: BigInt(req.groupId),
+      keyId: BigInt(req.keyId),
+      epoch: 0n,
+      publicKey: registryPublicKey(share.public),
+      commitmentDigest: commitmentDigest(share.public),
+      memberSetHash: memberSetHash(group.members.map((m) => m.operator)),
+      degree: req.degree,
+    };
+    const digest = hexToBytes((await this.ctx.registry.recordDigest(record)).slice(2));
+    const signature = await this.signRecord(req.groupId, signerKeyId, digest);
+    await this.ctx.registry.publishKey({
+      keyId: record.keyId,
+      publicKey: record.publicKey,
+      commitmentDigest: record.commitmentDigest,
+      signerKeyId: BigInt(signerKeyId),
+      signature,
+    });
+    this.ctx.logger.info({ keyId: req.keyId }, "key published in the registry");
+  }
+
+  /** An active ecdsa (preferred) or schnorr key of the group: it signs records of encryption keys. */
+  authorityKey(groupId: string): string {
+    const candidates = this.ctx.keys
+      .all()
+      .filter(
+        (k) =>
+          k.groupId === groupId &&
+          k.share.public.scheme !== "encryption" &&
+          !this.disputed.has(k.share.public.keyId),
+      )
+      .sort(
+        (a, b) => (a.share.public.scheme === "ecdsa" ? -1 : 1) - (b.share.public.scheme === "ecdsa" ? -1 : 1),
+      );
+    if (candidates.length === 0) {
+      throw new ProtocolAbortError(
+        `group ${groupId} has no ecdsa or schnorr key to sign for an encryption key: create one first`,
+      );
+    }
+    return candidates[0].share.public.keyId;
+  }
+
+  /** KeyPublished: compare with our DKG output. */
+  onKeyPublished(keyId: string, publicKeyHex: string): void {
+    const held = this.ctx.keys.get(keyId);
+    if (!held) return;
+    const ours = bytesToHex(registryPublicKey(held.share.public));
+    if (ours !== publicKeyHex.replace(/^0x/, "").toLowerCase()) {
+      this.disputed.add(keyId);
+      this.ctx.logger.error({ keyId, event: "key-dispute" }, "published key differs from our DKG output");
+    }
+  }
+}

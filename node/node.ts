@@ -1,0 +1,221 @@
+/**
+ * The composition root (DESIGN.md §2): builds one member node from its configuration — identity, share
+ * store, chain client, libp2p mesh, runner, coordinator and HTTP API — and wires them together. Nothing
+ * else constructs adapters.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { JsonRpcProvider, NonceManager, Wallet, getAddress } from "ethers";
+import { createApiServer, type ApiServer } from "./adapters/api/index.js";
+import { RegistryClient } from "./adapters/chain/registry-client.js";
+import type { RegistryFollower } from "./adapters/chain/follower.js";
+import {
+  Ed25519FrameAuthenticator,
+  createLibp2pTransport,
+  loadOrCreateIdentity,
+  peerIdOf,
+  type Libp2pTransport,
+} from "./adapters/libp2p/index.js";
+import { FileShareStore } from "./adapters/storage/index.js";
+import { ConfigError, keyProviderFromConfig, type NodeConfig } from "./config.js";
+import { ControlChannel } from "./coordinator/control-channel.js";
+import { Coordinator } from "./coordinator/coordinator.js";
+import type { NodeContext } from "./coordinator/context.js";
+import { GroupDirectory } from "./coordinator/groups.js";
+import { Invitations } from "./coordinator/invites.js";
+import { KeyRing } from "./coordinator/keyring.js";
+import { Keygen } from "./coordinator/keygen.js";
+import { installSchemes } from "./coordinator/schemes.js";
+import { createLogger, type NodeLogger } from "./observability/logger.js";
+import { createMetrics } from "./observability/metrics.js";
+import { Runner } from "./runner/runner.js";
+import { systemClock } from "./runner/ports.js";
+
+export interface ShardlessNode {
+  readonly peerId: string;
+  readonly operator: string;
+  readonly apiUrl: string;
+  readonly multiaddrs: string[];
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: NodeLogger;
+  env?: Record<string, string | undefined>;
+}
+
+async function readOperatorKey(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = (await readFile(file, "utf8")).trim();
+  } catch (cause) {
+    throw new ConfigError([{ path: "operatorKeyFile", message: `cannot read ${file}` }], { cause });
+  }
+  const hex = text.startsWith("0x") ? text : `0x${text}`;
+  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) {
+    throw new ConfigError([{ path: "operatorKeyFile", message: "expected a 32-byte hex private key" }]);
+  }
+  return hex;
+}
+
+/** Reads the API token file, creating it (0600, 32 random bytes hex) on first start. */
+async function apiToken(file: string): Promise<string> {
+  try {
+    const token = (await readFile(file, "utf8")).trim();
+    if (token.length < 16) {
+      throw new ConfigError([{ path: "api.tokenFile", message: "token must be at least 16 characters" }]);
+    }
+    return token;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    const token = randomBytes(32).toString("hex");
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, token + "\n", { mode: 0o600 });
+    return token;
+  }
+}
+
+export async function startNode(config: NodeConfig, opts: StartOptions = {}): Promise<ShardlessNode> {
+  const logger = opts.logger ?? createLogger({ level: config.logLevel });
+  const metrics = createMetrics({ collectDefault: true });
+  const clock = systemClock;
+
+  const identity = await loadOrCreateIdentity(config.identityKeyFile);
+  const peerId = peerIdOf(identity);
+  const log = logger.child({ peerId });
+
+  const provider = new JsonRpcProvider(config.chain.rpcUrl, undefined, {
+    staticNetwork: true,
+    polling: true,
+  });
+  const network = await provider.getNetwork().catch((cause: unknown) => {
+    throw new ConfigError([{ path: "chain.rpcUrl", message: `cannot reach ${config.chain.rpcUrl}` }], {
+      cause,
+    });
+  });
+  if (config.chain.chainId !== undefined && BigInt(config.chain.chainId) !== network.chainId) {
+    throw new ConfigError([
+      {
+        path: "chain.chainId",
+        message: `expected chain ${config.chain.chainId}, node reports ${network.chainId}`,
+      },
+    ]);
+  }
+  const wallet = new Wallet(await readOperatorKey(config.operatorKeyFile), provider);
+  const operator = getAddress(wallet.address);
+  const registry = new RegistryClient(config.chain.registryAddress, new NonceManager(wallet));
+
+  const store = await FileShareStore.open({
+    dir: config.dataDir,
+    keyProvider: await keyProviderFromConfig(config.store, opts.env ?? process.env),
+    logger: log,
+  });
+
+  const transport: Libp2pTransport = await createLibp2pTransport({
+    privateKey: identity,
+    listen: config.listen,
+    logger: log,
+    metrics: metrics.mesh,
+    dialTimeoutMs: config.timeouts.dialMs,
+  });
+  const auth = new Ed25519FrameAuthenticator({ privateKey: identity });
+  const control = new ControlChannel(transport, auth, log);
+  const runner = new Runner({ transport: control.protocolTransport, auth, clock, logger: log });
+  const groups = new GroupDirectory(registry, operator);
+  const keys = new KeyRing(store);
+  await keys.load();
+
+  const ctx: NodeContext = {
+    peerId,
+    operator,
+    chainId: network.chainId,
+    registryAddress: getAddress(config.chain.registryAddress),
+    registry,
+    groups,
+    keys,
+    runner,
+    control,
+    store,
+    logger: log,
+    metrics,
+    clock,
+    timeouts: config.timeouts,
+    connectedPeers: () => transport.connectedPeers(),
+  };
+  const invitations = new Invitations(ctx);
+  const schemes = installSchemes(ctx, invitations, { presignPoolDepth: config.presignPoolDepth });
+  const keygen = new Keygen(ctx, schemes.signRecord);
+  const coordinator = new Coordinator(ctx, keygen);
+  for (const s of schemes.services) coordinator.use(s);
+
+  const syncPeers = async () => {
+    await transport.setPeers(groups.peers(peerId));
+    schemes.onPeersChanged?.();
+  };
+  coordinator.onPeersChanged = () =>
+    void syncPeers().catch((e: unknown) => log.warn({ error: String(e) }, "peer sync failed"));
+  await groups.reload();
+  await syncPeers();
+
+  // Publish our current addresses if the registry lists others (dynamic ports, new host).
+  try {
+    const me = await registry.getMember(operator);
+    const addrs =
+      config.announce.length > 0 ? config.announce.map((a) => `${a}/p2p/${peerId}`) : transport.multiaddrs();
+    if (
+      me.status === "active" &&
+      JSON.stringify([...me.multiaddrs].sort()) !== JSON.stringify([...addrs].sort())
+    ) {
+      await registry.updateMultiaddrs(addrs);
+      log.info({ multiaddrs: addrs }, "multiaddrs updated in the registry");
+    }
+  } catch (e) {
+    log.warn(
+      { error: e instanceof Error ? e.message : String(e) },
+      "could not update multiaddrs in the registry",
+    );
+  }
+
+  const follower: RegistryFollower = registry.follow((event) => coordinator.onRegistryEvent(event), {
+    fromBlock: 0,
+    confirmations: config.chain.confirmations,
+    pollIntervalMs: 250,
+    onError: (e) =>
+      log.warn({ error: e instanceof Error ? e.message : String(e) }, "registry follower error"),
+  });
+  await follower.poll();
+  follower.start();
+
+  const api: ApiServer = createApiServer({
+    services: coordinator,
+    token: await apiToken(config.api.tokenFile),
+    host: config.api.host,
+    port: config.api.port,
+    logger: log,
+    metrics: () => metrics.expose(),
+  });
+  const apiUrl = await api.start();
+  schemes.start?.();
+  log.info({ apiUrl, operator, multiaddrs: transport.multiaddrs() }, "shardless node ready");
+
+  let stopped = false;
+  return {
+    peerId,
+    operator,
+    apiUrl,
+    multiaddrs: transport.multiaddrs(),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await schemes.stop?.();
+      await api.stop();
+      await follower.stop();
+      runner.close();
+      await transport.stop();
+      await store.close();
+      provider.destroy();
+      log.info({}, "shardless node stopped");
+    },
+  };
+}
