@@ -160,6 +160,17 @@ export const configSchema = z
     logLevel: z
       .enum(LOG_LEVELS, { errorMap: () => ({ message: `expected one of ${LOG_LEVELS.join(", ")}` }) })
       .default("info"),
+    decryption: z
+      .object({
+        /**
+         * Release shares of label-less (eciesjs) ciphertexts of an on-chain payload, identified by the stored
+         * ciphertext hash only. Off by default: a copy of someone else's ciphertext stored under another
+         * payload would be decrypted too. TDH2 ciphertexts bind their payload with a label.
+         */
+        allowUnlabelled: z.boolean().default(false),
+      })
+      .strict()
+      .default({}),
     /** ECDSA presignatures kept ready per key. */
     presignPoolDepth: int(0, 10_000).default(16),
     timeouts: z

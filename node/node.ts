@@ -121,7 +121,24 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   });
   const auth = new Ed25519FrameAuthenticator({ privateKey: identity });
   const control = new ControlChannel(transport, auth, log);
-  const runner = new Runner({ transport: control.protocolTransport, auth, clock, logger: log });
+  const runner = new Runner({
+    transport: control.protocolTransport,
+    auth,
+    clock,
+    logger: log,
+    onRejected: (e) =>
+      log.warn(
+        {
+          event: "frame-rejected",
+          reason: e.reason,
+          sender: e.detail.sender,
+          round: e.detail.round,
+          session: e.detail.sessionId?.slice(0, 16),
+          cause: (e.cause as Error | undefined)?.name,
+        },
+        "frame rejected",
+      ),
+  });
   const groups = new GroupDirectory(registry, operator);
   const keys = new KeyRing(store);
   await keys.load();
@@ -132,6 +149,9 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     chainId: network.chainId,
     registryAddress: getAddress(config.chain.registryAddress),
     registry,
+    provider,
+    confirmations: config.chain.confirmations,
+    decryption: config.decryption,
     groups,
     keys,
     runner,

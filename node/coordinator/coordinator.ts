@@ -14,6 +14,7 @@ import { ParameterError, ShardlessError } from "../protocol/errors.js";
 import { ethereumAddress } from "./addresses.js";
 import type { NodeContext } from "./context.js";
 import type { Keygen } from "./keygen.js";
+import type { PayloadRef } from "./decrypt.js";
 
 /** What each scheme module contributes to the services. */
 export interface SchemeServices {
@@ -23,6 +24,7 @@ export interface SchemeServices {
     ciphertext: Hex,
     format: "tdh2" | "ecies",
     requestId: string,
+    payload?: PayloadRef,
   ): Promise<{ plaintext: Hex }>;
   refresh?(keyId: string, requestId: string): Promise<KeyStatus>;
   recover?(keyId: string, member: number, requestId: string): Promise<RecoverResult>;
@@ -199,8 +201,8 @@ export class Coordinator implements NodeServices {
   sign(keyId: string, payload: SignPayload, requestId: string): Promise<SignResult> {
     return this.pick("sign")(keyId, payload, requestId);
   }
-  decrypt(keyId: string, ciphertext: Hex, format: "tdh2" | "ecies", requestId: string) {
-    return this.pick("decrypt")(keyId, ciphertext, format, requestId);
+  decrypt(keyId: string, ciphertext: Hex, format: "tdh2" | "ecies", requestId: string, payload?: PayloadRef) {
+    return this.pick("decrypt")(keyId, ciphertext, format, requestId, payload);
   }
   refresh(keyId: string, requestId: string) {
     return this.pick("refresh")(keyId, requestId);

@@ -48,6 +48,7 @@ export class Invitations {
     invite: Invite,
     codec: MessageCodec<M>,
     start: (ctx: SessionContext) => Start<M, R>,
+    protocolSessionId?: Uint8Array,
   ): Promise<R> {
     const sessionId = inviteSessionId(invite);
     const key = bytesToHex(sessionId);
@@ -67,14 +68,20 @@ export class Invitations {
             ),
           ),
       );
-      return await Promise.race([this.run(invite, sessionId, codec, start, controller.signal), declined]);
+      return await Promise.race([
+        this.run(invite, protocolSessionId ?? sessionId, codec, start, controller.signal),
+        declined,
+      ]);
     } finally {
       controller.abort();
       this.waiting.delete(key);
     }
   }
 
-  /** As participant (or coordinator): run our side of an invited session. */
+  /**
+   * As participant (or coordinator): run our side of an invited session. `sessionId` is the protocol's
+   * own session id when it derives one from the invite's fields (FROST, ECDSA), else the invite's.
+   */
   run<M, R>(
     invite: Invite,
     sessionId: Uint8Array,

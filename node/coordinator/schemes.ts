@@ -2,10 +2,13 @@
  * Installs each scheme's module (ecdsa, frost, decryption, lifecycle) into the node: their invite
  * handlers, their services, and the record signer keygen uses to publish keys.
  */
-import { NotSupportedError, type SchemeServices } from "./coordinator.js";
+import type { SchemeServices } from "./coordinator.js";
 import type { NodeContext } from "./context.js";
+import { DecryptService } from "./decrypt.js";
+import { FrostService } from "./frost.js";
 import type { Invitations } from "./invites.js";
 import type { RecordSigner } from "./keygen.js";
+import { NotSupportedError } from "./coordinator.js";
 
 export interface InstalledSchemes {
   readonly services: SchemeServices[];
@@ -16,14 +19,29 @@ export interface InstalledSchemes {
 }
 
 export function installSchemes(
-  _ctx: NodeContext,
-  _invitations: Invitations,
+  ctx: NodeContext,
+  invitations: Invitations,
   _opts: { presignPoolDepth: number },
 ): InstalledSchemes {
+  const frost = new FrostService(ctx, invitations);
+  const decryption = new DecryptService(ctx, invitations);
+  const bySchemeSign: SchemeServices["sign"] = (keyId, payload, requestId) => {
+    const scheme = ctx.keys.get(keyId)?.share.public.scheme;
+    if (scheme === "schnorr") return frost.sign(keyId, payload, requestId);
+    throw new NotSupportedError(`signing with ${scheme ?? "unknown"} key ${keyId} is not available`);
+  };
   return {
-    services: [],
-    signRecord: async () => {
-      throw new NotSupportedError("no signing scheme installed");
+    services: [
+      {
+        sign: bySchemeSign,
+        decrypt: (keyId, ciphertext, format, requestId, payload) =>
+          decryption.decrypt(keyId, ciphertext, format, requestId, payload),
+      },
+    ],
+    signRecord: async (_groupId, signerKeyId, digest) => {
+      const scheme = ctx.keys.get(signerKeyId)?.share.public.scheme;
+      if (scheme === "schnorr") return frost.signRecord(signerKeyId, digest);
+      throw new NotSupportedError(`records cannot be signed with ${scheme ?? "unknown"} key ${signerKeyId}`);
     },
   };
 }

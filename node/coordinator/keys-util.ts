@@ -1,0 +1,26 @@
+/** Small lookups the scheme modules share. */
+import { NotFoundError } from "../adapters/api/errors.js";
+import { ParameterError } from "../protocol/errors.js";
+import type { Scheme } from "../protocol/key-share.js";
+import type { NodeContext } from "./context.js";
+import type { HeldKey } from "./keyring.js";
+
+/** The held key `keyId` of scheme `scheme`, or a typed error saying what is wrong. */
+export function requireKey(ctx: NodeContext, keyId: string, scheme: Scheme): HeldKey {
+  const held = ctx.keys.get(keyId);
+  if (!held) throw new NotFoundError(`this node holds no share of key ${keyId}`);
+  if (held.share.public.scheme !== scheme) {
+    throw new ParameterError(`key ${keyId} is a ${held.share.public.scheme} key, not ${scheme}`);
+  }
+  return held;
+}
+
+/** Member ids of `groupId` that are reachable now (self included), ascending. */
+export function onlineMembers(ctx: NodeContext, groupId: string): number[] {
+  const connected = new Set(ctx.connectedPeers());
+  return ctx.groups
+    .get(groupId)
+    .members.filter((m) => m.peerId === ctx.peerId || connected.has(m.peerId))
+    .map((m) => m.id)
+    .sort((a, b) => a - b);
+}
