@@ -1,0 +1,3 @@
+/** In-memory transport with fault injection (tests, in-process benchmarks). */
+export * from "./transport.js";
+export * from "./faults.js";
