@@ -26,6 +26,7 @@ import { GroupDirectory } from "./coordinator/groups.js";
 import { Invitations } from "./coordinator/invites.js";
 import { KeyRing } from "./coordinator/keyring.js";
 import { Keygen } from "./coordinator/keygen.js";
+import { LifecycleService } from "./coordinator/lifecycle.js";
 import { installSchemes } from "./coordinator/schemes.js";
 import { createLogger, type NodeLogger } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
@@ -155,6 +156,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     groups,
     keys,
     runner,
+    auth,
     control,
     store,
     logger: log,
@@ -168,6 +170,11 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   const keygen = new Keygen(ctx, schemes.signRecord);
   const coordinator = new Coordinator(ctx, keygen);
   for (const s of schemes.services) coordinator.use(s);
+  const lifecycle = new LifecycleService(ctx, invitations, schemes.signRecord, keygen, (id) =>
+    coordinator.keyStatus(id),
+  );
+  coordinator.use({ refresh: (keyId, requestId) => lifecycle.refresh(keyId, requestId) });
+  coordinator.onEpochAdvanced = (keyId, epoch) => lifecycle.onEpochAdvanced(keyId, epoch);
 
   const syncPeers = async () => {
     await transport.setPeers(groups.peers(peerId));

@@ -10,6 +10,7 @@ import type {
   Hex,
   KeyStatus,
   NodeStatus,
+  PayloadPointer,
   SignPayload,
   SignResult,
 } from "./types.js";
@@ -99,16 +100,22 @@ export class ShardlessClient {
       requestId: request.requestId ?? newRequestId(),
     });
   }
+  /**
+   * Threshold decryption of `ciphertext`, stored on-chain as `payload`: every member checks that
+   * payload's reveal policy at a confirmed block before releasing its share.
+   */
   async decrypt(
     keyId: string,
     ciphertext: Hex,
-    format: DecryptRequest["format"] = "tdh2",
-    requestId = newRequestId(),
+    format: DecryptRequest["format"],
+    payload: PayloadPointer,
+    requestId: string = newRequestId(),
   ): Promise<Hex> {
     const r = await this.call<{ plaintext: Hex }>("POST", `/v1/keys/${encodeURIComponent(keyId)}/decrypt`, {
       requestId,
       ciphertext,
       format,
+      payload: { ...(payload.contract ? { contract: payload.contract } : {}), id: String(payload.id) },
     });
     return r.plaintext;
   }

@@ -64,10 +64,19 @@ export interface SignResult {
   R?: { x: Hex; y: Hex };
 }
 
+/** The on-chain payload a ciphertext is stored as: members read its reveal policy there. */
+export interface PayloadPointer {
+  /** Contract holding the payload; optional for TDH2 (the label names it), required for ECIES. */
+  contract?: string;
+  /** Payload id in that contract (decimal string or bigint). */
+  id: string | bigint;
+}
+
 export interface DecryptRequest {
   requestId: string;
   ciphertext: Hex;
   format: "tdh2" | "ecies";
+  payload: { contract?: string; id: string };
 }
 
 export interface ApiErrorBody {

@@ -6,7 +6,7 @@ import type { Provider } from "ethers";
 import type { RegistryClient } from "../adapters/chain/registry-client.js";
 import type { NodeMetrics } from "../observability/metrics.js";
 import type { Runner } from "../runner/runner.js";
-import type { Clock, Logger, ShareStore } from "../runner/ports.js";
+import type { Clock, FrameAuthenticator, Logger, ShareStore } from "../runner/ports.js";
 import type { ControlChannel } from "./control-channel.js";
 import type { GroupDirectory } from "./groups.js";
 import type { KeyRing } from "./keyring.js";
@@ -26,6 +26,8 @@ export interface NodeContext {
   readonly groups: GroupDirectory;
   readonly keys: KeyRing;
   readonly runner: Runner;
+  /** This node's identity signer (frames, ACK statements) and peers' verifier. */
+  readonly auth: FrameAuthenticator;
   readonly control: ControlChannel;
   readonly store: ShareStore;
   readonly logger: Logger;

@@ -81,6 +81,9 @@ export class Coordinator implements NodeServices {
           );
         return;
       }
+      case "EpochAdvanced":
+        await this.onEpochAdvanced(String(event.keyId), Number(event.epoch));
+        return;
       case "KeyPublished":
         this.keygenModule.onKeyPublished(String(event.keyId), event.publicKey);
         this.published.get(String(event.keyId))?.();
@@ -89,6 +92,9 @@ export class Coordinator implements NodeServices {
         return;
     }
   }
+
+  /** Called on EpochAdvanced (node.ts connects the lifecycle service). */
+  onEpochAdvanced: (keyId: string, epoch: number) => Promise<void> = async () => {};
 
   /** Called when group membership changed (node.ts updates the transport's allowlist). */
   onPeersChanged: () => void = () => {};
@@ -132,7 +138,7 @@ export class Coordinator implements NodeServices {
     };
   }
 
-  private keyStatus(keyId: string): KeyStatus {
+  keyStatus(keyId: string): KeyStatus {
     const held = this.ctx.keys.get(keyId);
     if (!held) throw new NotFoundError(`this node holds no share of key ${keyId}`);
     const p = held.share.public;

@@ -24,3 +24,10 @@ export function onlineMembers(ctx: NodeContext, groupId: string): number[] {
     .map((m) => m.id)
     .sort((a, b) => a - b);
 }
+
+/** The held key `keyId` of any scheme. */
+export function requireHeldKey(ctx: NodeContext, keyId: string): HeldKey {
+  const held = ctx.keys.get(keyId);
+  if (!held) throw new NotFoundError(`this node holds no share of key ${keyId}`);
+  return held;
+}

@@ -32,6 +32,11 @@ export interface DevnetOptions {
   onProgress?: (line: string) => void;
   /** Keep an existing directory (restart a stopped devnet's members with their stored shares). */
   keep?: boolean;
+  /**
+   * Let members release shares of label-less (eciesjs) ciphertexts of on-chain payloads (node.json
+   * `decryption.allowUnlabelled`; see docs/security.md for the caveat). @default false
+   */
+  allowUnlabelled?: boolean;
 }
 
 export interface DevnetMember {
@@ -191,6 +196,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       store: { keyFile: "store.key" },
       api: { listen: `127.0.0.1:${apiPort}`, tokenFile: "api.token" },
       logLevel: opts.logLevel ?? "info",
+      decryption: { allowUnlabelled: opts.allowUnlabelled ?? false },
       timeouts: { roundMs: 15_000, sessionMs: 60_000 },
     };
     await writeFile(path.join(mdir, "node.json"), JSON.stringify(config, null, 2) + "\n");
