@@ -5,6 +5,7 @@
 import type { SchemeServices } from "./coordinator.js";
 import type { NodeContext } from "./context.js";
 import { DecryptService } from "./decrypt.js";
+import { EcdsaService } from "./ecdsa.js";
 import { FrostService } from "./frost.js";
 import type { Invitations } from "./invites.js";
 import type { RecordSigner } from "./keygen.js";
@@ -21,26 +22,36 @@ export interface InstalledSchemes {
 export function installSchemes(
   ctx: NodeContext,
   invitations: Invitations,
-  _opts: { presignPoolDepth: number },
+  opts: { presignPoolDepth: number },
 ): InstalledSchemes {
+  const ecdsa = new EcdsaService(ctx, invitations, { poolDepth: opts.presignPoolDepth });
   const frost = new FrostService(ctx, invitations);
   const decryption = new DecryptService(ctx, invitations);
   const bySchemeSign: SchemeServices["sign"] = (keyId, payload, requestId) => {
     const scheme = ctx.keys.get(keyId)?.share.public.scheme;
     if (scheme === "schnorr") return frost.sign(keyId, payload, requestId);
+    if (scheme === "ecdsa") return ecdsa.sign(keyId, payload, requestId);
     throw new NotSupportedError(`signing with ${scheme ?? "unknown"} key ${keyId} is not available`);
   };
   return {
     services: [
       {
         sign: bySchemeSign,
+        keyExtras: (keyId) => {
+          const depth = ecdsa.poolDepth(keyId);
+          return depth === undefined ? {} : { presignatures: depth };
+        },
         decrypt: (keyId, ciphertext, format, requestId, payload) =>
           decryption.decrypt(keyId, ciphertext, format, requestId, payload),
       },
     ],
+    onPeersChanged: () => ecdsa.warmUp(),
+    start: () => ecdsa.warmUp(),
+    stop: () => ecdsa.stop(),
     signRecord: async (_groupId, signerKeyId, digest) => {
       const scheme = ctx.keys.get(signerKeyId)?.share.public.scheme;
       if (scheme === "schnorr") return frost.signRecord(signerKeyId, digest);
+      if (scheme === "ecdsa") return ecdsa.signRecord(signerKeyId, digest);
       throw new NotSupportedError(`records cannot be signed with ${scheme ?? "unknown"} key ${signerKeyId}`);
     },
   };

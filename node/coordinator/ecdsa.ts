@@ -1,0 +1,320 @@
+/**
+ * Threshold ECDSA in the node (specs/ecdsa.md; DESIGN.md §3 "Sign").
+ *
+ * Presigning: the coordinator of a key keeps a pool of presignatures for one signer set S (itself and 2t
+ * other online members, exactly 2t+1: §1.7), refilled in the background by presigning sessions it
+ * coordinates. Every member of S stores its presignature shares durably (runner/presignatures.ts).
+ *
+ * Signing: the coordinator takes a presignature, and invites S with the *payload* (not a bare digest):
+ * each signer computes the digest itself from the payload, checks policy, runs the agreement round (all
+ * of S echo H(request) — key, epoch, presignature, S, digest), durably marks the presignature consumed
+ * for that digest, and only then sends its share. Every signer combines and verifies the signature; the
+ * coordinator returns it (low-s, recovery id, checked again by recovery against the group key).
+ */
+import { Transaction, getBytes, hexlify } from "ethers";
+import { UnavailableError } from "../adapters/api/errors.js";
+import type { Hex, SignPayload, SignResult } from "../client/types.js";
+import { bytesToHex, randomBytesHex } from "./util-bytes.js";
+import { ecdsaRecover } from "../crypto/secp256k1.js";
+import { ByteWriter, decodeWith } from "../protocol/codec.js";
+import { ConsumedError, ShardlessError, VerificationError } from "../protocol/errors.js";
+import { quorum, type KeyShare } from "../protocol/key-share.js";
+import {
+  presignCodec,
+  presignSessionId,
+  signCodec,
+  signSessionId,
+  startPresign,
+  type EcdsaSignature,
+  type SignRequest,
+} from "../protocols/ecdsa/index.js";
+import { assembleSignature } from "../ethereum/signature.js";
+import { parseSignIntent } from "../policy/approvals/intent.js";
+import { PresignPool } from "../runner/presign-pool.js";
+import {
+  PresignatureStore,
+  startSignAgreementFromStore,
+  startSignShareFromStore,
+} from "../runner/presignatures.js";
+import type { NodeContext } from "./context.js";
+import { DeclineError, type Invitations } from "./invites.js";
+import type { Invite } from "./invite.js";
+import { onlineMembers, requireKey } from "./keys-util.js";
+
+interface Pooled {
+  readonly presigId: string;
+  readonly epoch: number;
+}
+
+interface KeyPool {
+  readonly signers: readonly number[];
+  readonly pool: PresignPool<Pooled>;
+}
+
+/** The digest an ecdsa key signs for a request; every signer recomputes it from the payload. */
+export function ecdsaDigest(payload: SignPayload): Uint8Array {
+  const intent = parseSignIntent(payload, { scheme: "ecdsa" });
+  return getBytes(intent.digest);
+}
+
+export interface EcdsaOptions {
+  /** Presignatures kept ready per key (0: presign on demand). */
+  readonly poolDepth: number;
+  /** Presignatures made per presigning session. @default min(poolDepth, 16) */
+  readonly batchSize?: number;
+}
+
+export class EcdsaService {
+  private readonly presignatures: PresignatureStore;
+  private readonly pools = new Map<string, KeyPool>();
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly invitations: Invitations,
+    private readonly opts: EcdsaOptions,
+  ) {
+    this.presignatures = new PresignatureStore(ctx.store, "presignatures");
+    invitations.handle("ecdsa-presign", (invite) => this.participatePresign(invite));
+    invitations.handle("ecdsa-sign", (invite) => this.participateSign(invite));
+  }
+
+  // ---- presigning ------------------------------------------------------------------------------
+
+  /** Runs one presigning session as coordinator for S; stores our shares; returns the ids. */
+  private async presign(keyId: string, signers: readonly number[], batch: number): Promise<Pooled[]> {
+    const { groupId, share } = requireKey(this.ctx, keyId, "ecdsa");
+    const requestId = `presign-${randomBytesHex(16)}`;
+    const invite: Invite = {
+      kind: "ecdsa-presign",
+      groupId,
+      keyId,
+      epoch: share.public.epoch,
+      requestId,
+      participants: signers,
+      coordinator: share.self,
+      params: new ByteWriter().u32(batch).finish(),
+    };
+    const sessionId = presignSessionId({ keyId, epoch: share.public.epoch, signers, batch, requestId });
+    const t0 = this.ctx.clock.now();
+    const presigs = await this.invitations.coordinate(
+      invite,
+      presignCodec,
+      () => startPresign({ share, signers, batch, sessionId }),
+      sessionId,
+    );
+    await this.presignatures.add(presigs);
+    this.ctx.metrics.recordSession("ecdsa-presign", "ok", (this.ctx.clock.now() - t0) / 1000);
+    return presigs.map((p) => ({ presigId: p.presigId, epoch: p.epoch }));
+  }
+
+  private async participatePresign(invite: Invite): Promise<void> {
+    const { share } = requireKey(this.ctx, invite.keyId, "ecdsa");
+    if (share.public.epoch !== invite.epoch)
+      throw new DeclineError(`key ${invite.keyId} is at epoch ${share.public.epoch}`);
+    const batch = decodeWith(invite.params, (r) => r.u32());
+    const sessionId = presignSessionId({
+      keyId: invite.keyId,
+      epoch: invite.epoch,
+      signers: invite.participants,
+      batch,
+      requestId: invite.requestId,
+    });
+    const presigs = await this.invitations.run(invite, sessionId, presignCodec, () =>
+      startPresign({ share, signers: invite.participants, batch, sessionId }),
+    );
+    await this.presignatures.add(presigs);
+  }
+
+  /** The pool for `keyId`, for a signer set whose members are all online now (made anew if needed). */
+  private poolFor(keyId: string, share: KeyShare, groupId: string): KeyPool {
+    const online = onlineMembers(this.ctx, groupId).filter((id) => share.public.participants.includes(id));
+    const existing = this.pools.get(keyId);
+    if (existing && existing.signers.every((id) => online.includes(id))) {
+      existing.pool.setEpoch(share.public.epoch);
+      return existing;
+    }
+    existing?.pool.stop();
+    const need = quorum("ecdsa", share.public.degree);
+    const others = online.filter((id) => id !== share.self);
+    if (others.length + 1 < need) {
+      throw new UnavailableError(
+        `ecdsa key ${keyId} needs ${need} members online, ${others.length + 1} are`,
+        others.length + 1,
+        need,
+      );
+    }
+    const signers = [share.self, ...others.slice(0, need - 1)].sort((a, b) => a - b);
+    const depth = Math.max(1, this.opts.poolDepth);
+    const pool = new PresignPool<Pooled>({
+      depth,
+      batchSize: this.opts.batchSize ?? Math.min(depth, 16),
+      epoch: share.public.epoch,
+      presign: (batch, epoch) => {
+        const current = this.ctx.keys.get(keyId)?.share.public.epoch;
+        if (current !== epoch) return Promise.resolve([]);
+        return this.presign(keyId, signers, batch);
+      },
+      onDrop: (dropped) =>
+        void Promise.all(dropped.map((p) => this.presignatures.discard(p.presigId).catch(() => {}))),
+      clock: this.ctx.clock,
+      logger: this.ctx.logger.child({ keyId, component: "presign-pool" }),
+    });
+    const entry = { signers, pool };
+    this.pools.set(keyId, entry);
+    if (this.opts.poolDepth > 0) pool.start();
+    return entry;
+  }
+
+  /** Pool depth for status output. */
+  poolDepth(keyId: string): number | undefined {
+    return this.pools.get(keyId)?.pool.size;
+  }
+
+  /** Starts background presigning for every ecdsa key this node holds (called once the mesh is up). */
+  warmUp(): void {
+    if (this.opts.poolDepth <= 0) return;
+    for (const held of this.ctx.keys.all()) {
+      if (held.share.public.scheme !== "ecdsa") continue;
+      try {
+        this.poolFor(held.share.public.keyId, held.share, held.groupId);
+      } catch {
+        // not enough members online yet; the first sign request retries
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const { pool } of this.pools.values()) pool.stop();
+  }
+
+  // ---- signing ---------------------------------------------------------------------------------
+
+  async sign(keyId: string, payload: SignPayload, requestId: string): Promise<SignResult> {
+    const { groupId, share } = requireKey(this.ctx, keyId, "ecdsa");
+    const digest = ecdsaDigest(payload);
+    const sig = await this.signDigest(keyId, groupId, share, digest, payload, requestId);
+    const assembled = assembleSignature(sig.r, sig.s, sig.recovery);
+    const result: SignResult = {
+      keyId,
+      epoch: share.public.epoch,
+      digest: hexlify(digest) as Hex,
+      signature: assembled.hex as Hex,
+      r: `0x${sig.r.toString(16).padStart(64, "0")}` as Hex,
+      s: `0x${sig.s.toString(16).padStart(64, "0")}` as Hex,
+      v: 27 + sig.recovery,
+      yParity: sig.recovery,
+    };
+    if (payload.kind === "transaction") {
+      const tx = Transaction.from(payload.transaction);
+      tx.signature = assembled.signature;
+      result.serialized = tx.serialized as Hex;
+    }
+    return result;
+  }
+
+  /** Signs a registry record digest; returns r ‖ s ‖ v (65 bytes). */
+  async signRecord(keyId: string, digest: Uint8Array): Promise<Uint8Array> {
+    const { groupId, share } = requireKey(this.ctx, keyId, "ecdsa");
+    const payload: SignPayload = { kind: "digest", digest: `0x${bytesToHex(digest)}` as Hex };
+    const sig = await this.signDigest(keyId, groupId, share, digest, payload, `record-${bytesToHex(digest)}`);
+    return assembleSignature(sig.r, sig.s, sig.recovery).bytes;
+  }
+
+  private async signDigest(
+    keyId: string,
+    groupId: string,
+    share: KeyShare,
+    digest: Uint8Array,
+    payload: SignPayload,
+    requestId: string,
+  ): Promise<EcdsaSignature> {
+    const { signers, pool } = this.poolFor(keyId, share, groupId);
+    const presig = pool.take() ?? (await this.presign(keyId, signers, 1))[0];
+    const request: SignRequest = {
+      keyId,
+      epoch: share.public.epoch,
+      presigId: presig.presigId,
+      signers,
+      digest,
+    };
+    const invite: Invite = {
+      kind: "ecdsa-sign",
+      groupId,
+      keyId,
+      epoch: share.public.epoch,
+      requestId,
+      participants: signers,
+      coordinator: share.self,
+      params: new ByteWriter().string(presig.presigId).string(JSON.stringify(payload)).finish(),
+    };
+    const t0 = this.ctx.clock.now();
+    try {
+      const sig = await this.runSigning(invite, request, share, true);
+      this.ctx.metrics.recordSession("ecdsa-sign", "ok", (this.ctx.clock.now() - t0) / 1000);
+      return sig;
+    } catch (e) {
+      this.ctx.metrics.recordAbort(
+        "ecdsa-sign",
+        e instanceof ShardlessError ? e.code : "INTERNAL",
+        e instanceof ShardlessError ? e.culprits : [],
+      );
+      throw e;
+    }
+  }
+
+  private async participateSign(invite: Invite): Promise<void> {
+    const { share } = requireKey(this.ctx, invite.keyId, "ecdsa");
+    if (share.public.epoch !== invite.epoch)
+      throw new DeclineError(`key ${invite.keyId} is at epoch ${share.public.epoch}`);
+    const { presigId, payload } = decodeWith(invite.params, (r) => ({
+      presigId: r.string(64),
+      payload: JSON.parse(r.string(1 << 20)) as SignPayload,
+    }));
+    // The signer hashes the payload itself: it never signs a digest on the coordinator's word.
+    const digest = ecdsaDigest(payload);
+    const request: SignRequest = {
+      keyId: invite.keyId,
+      epoch: invite.epoch,
+      presigId,
+      signers: invite.participants,
+      digest,
+    };
+    await this.runSigning(invite, request, share, false);
+  }
+
+  /** Agreement, then durable consumption, then the share round; both roles. */
+  private async runSigning(
+    invite: Invite,
+    request: SignRequest,
+    share: KeyShare,
+    coordinate: boolean,
+  ): Promise<EcdsaSignature> {
+    const key = { keyId: request.keyId, degree: share.public.degree, epoch: share.public.epoch };
+    const agreeStart = await startSignAgreementFromStore(this.presignatures, request, key, share.self);
+    const agreeId = signSessionId(request, "agree");
+    const agreed = coordinate
+      ? await this.invitations.coordinate(invite, signCodec, () => agreeStart, agreeId)
+      : await this.invitations.run(invite, agreeId, signCodec, () => agreeStart);
+    try {
+      const shareStart = await startSignShareFromStore(this.presignatures, agreed, key);
+      const sig = await this.ctx.runner.run({
+        sessionId: signSessionId(agreed, "share"),
+        codec: signCodec,
+        self: share.self,
+        members: this.ctx.groups.peerMap(invite.groupId, agreed.signers),
+        start: shareStart,
+        roundTimeoutMs: this.ctx.timeouts.roundMs,
+      });
+      const recovered = ecdsaRecover(sig.r, sig.s, sig.recovery, request.digest);
+      if (!recovered || !recovered.equals(share.public.publicKey)) {
+        throw new VerificationError("combined signature does not recover to the group key");
+      }
+      return sig;
+    } finally {
+      // Single use whatever happened: the presignature's secret shares are erased.
+      await this.presignatures.finish(request.presigId).catch((e: unknown) => {
+        if (!(e instanceof ConsumedError)) throw e;
+      });
+    }
+  }
+}

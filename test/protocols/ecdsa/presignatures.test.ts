@@ -1,0 +1,109 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { bytesToHex, sha256, utf8ToBytes } from "../../../node/crypto/index.js";
+import { ConsumedError, DecodeError, ParameterError } from "../../../node/protocol/errors.js";
+import { encodePresignature, type Presignature } from "../../../node/protocols/ecdsa/index.js";
+import { PresignatureNotFoundError, PresignatureStore } from "../../../node/runner/presignatures.js";
+import { dealEcdsaKey, presignAll } from "./harness.js";
+import { MemoryShareStore } from "./memory-share-store.js";
+
+const h = (s: string) => sha256(utf8ToBytes(s));
+const key = dealEcdsaKey(3, 1);
+const batch = presignAll(key.shares, [1, 2, 3], 4).get(1)!;
+const keyId = batch[0].keyId;
+const sameBytes = (a: Presignature, b: Presignature) =>
+  bytesToHex(encodePresignature(a)) === bytesToHex(encodePresignature(b));
+
+async function fresh(): Promise<{ store: PresignatureStore; backing: MemoryShareStore }> {
+  const backing = new MemoryShareStore();
+  const store = new PresignatureStore(backing);
+  await store.add(batch);
+  return { store, backing };
+}
+
+describe("PresignatureStore", () => {
+  it("stores presignatures as unused and refuses to store one id twice", async () => {
+    const { store } = await fresh();
+    assert.equal((await store.state(batch[0].presigId))!.status, "unused");
+    assert.deepEqual(await store.unused(keyId, 0), batch.map((p) => p.presigId).sort());
+    await assert.rejects(store.add([batch[0]]), ParameterError);
+  });
+
+  it("consume records the digest durably before returning; same digest returns the same presignature", async () => {
+    const { store, backing } = await fresh();
+    const id = batch[0].presigId;
+    const c = await store.consume(id, h("a"));
+    assert.ok(sameBytes(c.presignature, batch[0]));
+    const afterRestart = await new PresignatureStore(backing).state(id);
+    assert.equal(afterRestart!.status, "consumed");
+    assert.equal(bytesToHex(afterRestart!.digest!), bytesToHex(h("a")));
+    const again = await store.consume(id, h("a"));
+    assert.ok(sameBytes(again.presignature, c.presignature));
+    await assert.rejects(
+      store.consume(id, h("b")),
+      (e) => e instanceof ConsumedError && !(e instanceof PresignatureNotFoundError),
+    );
+  });
+
+  it("finish erases the secret shares; afterwards any digest is refused", async () => {
+    const { store, backing } = await fresh();
+    const id = batch[1].presigId;
+    await store.consume(id, h("a"));
+    await store.finish(id);
+    const st = await store.state(id);
+    assert.equal(st!.status, "spent");
+    assert.equal(st!.public, undefined);
+    await assert.rejects(store.consume(id, h("a")), PresignatureNotFoundError);
+    await assert.rejects(store.consume(id, h("b")), ConsumedError);
+    const raw = await backing.get(`ecdsa-presig/${id}`);
+    assert.ok(raw!.length < 100, "the spent record holds only status, key, epoch and digest");
+  });
+
+  it("refuses unknown ids, other keys and other epochs", async () => {
+    const { store } = await fresh();
+    await assert.rejects(store.consume("00".repeat(32), h("a")), PresignatureNotFoundError);
+    await assert.rejects(
+      store.consume(batch[2].presigId, h("a"), { keyId: "other", epoch: 0 }),
+      PresignatureNotFoundError,
+    );
+    await assert.rejects(
+      store.consume(batch[2].presigId, h("a"), { keyId, epoch: 1 }),
+      PresignatureNotFoundError,
+    );
+    await assert.rejects(store.consume("not-an-id", h("a")), ParameterError);
+    await assert.rejects(store.consume(batch[2].presigId, new Uint8Array(31)), ParameterError);
+    assert.equal((await store.state(batch[2].presigId))!.status, "unused");
+  });
+
+  it("discard deletes only unused presignatures", async () => {
+    const { store } = await fresh();
+    await store.discard(batch[0].presigId);
+    assert.equal(await store.state(batch[0].presigId), null);
+    await store.consume(batch[1].presigId, h("x"));
+    await assert.rejects(store.discard(batch[1].presigId), ConsumedError);
+  });
+
+  it("dropEpochsBefore deletes every record of older epochs (any state) of that key only", async () => {
+    const { store } = await fresh();
+    const other = presignAll(dealEcdsaKey(3, 1, "other-key").shares, [1, 2, 3], 1).get(1)!;
+    const renamed = other.map((p) => ({ ...p, keyId: "other" }));
+    await store.add(renamed);
+    await store.consume(batch[0].presigId, h("a"));
+    await store.consume(batch[1].presigId, h("b"));
+    await store.finish(batch[1].presigId);
+    assert.equal(await store.dropEpochsBefore(keyId, 1), 4);
+    for (const p of batch) assert.equal(await store.state(p.presigId), null);
+    assert.equal((await store.state(renamed[0].presigId))!.status, "unused");
+    await assert.rejects(store.add([batch[3]]), ParameterError);
+    assert.equal(await store.dropEpochsBefore(keyId, 1), 0);
+  });
+
+  it("a corrupt record is a DecodeError, never garbage", async () => {
+    const { store, backing } = await fresh();
+    const k = `ecdsa-presig/${batch[0].presigId}`;
+    const raw = (await backing.get(k))!;
+    raw[raw.length - 1] ^= 0xff;
+    await backing.put(k, raw.subarray(0, raw.length - 1));
+    await assert.rejects(store.consume(batch[0].presigId, h("a")), DecodeError);
+  });
+});
