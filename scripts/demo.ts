@@ -28,6 +28,7 @@ import {
   keccak256,
   parseEther,
   verifyMessage,
+  NonceManager,
   Wallet,
   type HDNodeWallet,
 } from "ethers";
@@ -57,7 +58,8 @@ async function artifact(name: string, sub = "") {
 
 async function main(devnet: Devnet) {
   const provider = new JsonRpcProvider(devnet.rpcUrl, undefined, { polling: true, pollingInterval: 100 });
-  const funder = new Wallet(devnet.funder().privateKey, provider);
+  // One nonce source for the funding account (ethers' provider may serve a cached pending nonce).
+  const funder = new NonceManager(new Wallet(devnet.funder().privateKey, provider));
   const node = (i: number) =>
     new ShardlessClient({ url: devnet.members[i].apiUrl, token: devnet.members[i].token });
   const api = node(0);

@@ -18,7 +18,8 @@ export async function readPayloadState(
   contract: string,
   payloadId: bigint,
 ): Promise<DecryptChainState> {
-  const head = await ctx.provider.getBlockNumber();
+  // Ask the node for the head itself: ethers' getBlockNumber may answer from its polling cache.
+  const head = Number(await ctx.provider.send("eth_blockNumber", []));
   const confirmations = Math.max(1, ctx.confirmations);
   const blockTag = Math.max(0, head - (confirmations - 1));
   const c = new Contract(contract, PAYLOADS_ABI, ctx.provider);

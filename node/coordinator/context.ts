@@ -2,7 +2,7 @@
  * Everything the coordinator's parts share: this node's identity, its ports and adapters. Built once by
  * node.ts (the composition root) and passed to each part.
  */
-import type { Provider } from "ethers";
+import type { JsonRpcProvider } from "ethers";
 import type { RegistryClient } from "../adapters/chain/registry-client.js";
 import type { NodeMetrics } from "../observability/metrics.js";
 import type { Runner } from "../runner/runner.js";
@@ -18,7 +18,7 @@ export interface NodeContext {
   readonly registryAddress: string;
   readonly registry: RegistryClient;
   /** Read-only chain access (policy reads at confirmed blocks). */
-  readonly provider: Provider;
+  readonly provider: JsonRpcProvider;
   /** Blocks a chain read must be buried under before a member acts on it. */
   readonly confirmations: number;
   /** Decryption policy knobs from the config. */

@@ -26,7 +26,7 @@ import { readPayloadState } from "./chain-reads.js";
 import type { NodeContext } from "./context.js";
 import { DeclineError, type Invitations } from "./invites.js";
 import type { Invite } from "./invite.js";
-import { onlineMembers, requireKey } from "./keys-util.js";
+import { awaitKey, onlineMembers, requireKey } from "./keys-util.js";
 
 /** Which on-chain payload a ciphertext is (TDH2 labels name the contract; ECIES needs it explicitly). */
 export interface PayloadRef {
@@ -150,7 +150,7 @@ export class DecryptService {
   }
 
   private async participate(invite: Invite): Promise<void> {
-    const { share } = requireKey(this.ctx, invite.keyId, "encryption");
+    const { share } = await awaitKey(this.ctx, invite.keyId, "encryption");
     if (share.public.epoch !== invite.epoch)
       throw new DeclineError(`key ${invite.keyId} is at epoch ${share.public.epoch}`);
     const { request, contract } = decodeParams(invite.params, invite.requestId);

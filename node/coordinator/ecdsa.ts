@@ -39,7 +39,7 @@ import {
 import type { NodeContext } from "./context.js";
 import { DeclineError, type Invitations } from "./invites.js";
 import type { Invite } from "./invite.js";
-import { onlineMembers, requireKey } from "./keys-util.js";
+import { awaitKey, onlineMembers, requireKey } from "./keys-util.js";
 
 interface Pooled {
   readonly presigId: string;
@@ -108,7 +108,7 @@ export class EcdsaService {
   }
 
   private async participatePresign(invite: Invite): Promise<void> {
-    const { share } = requireKey(this.ctx, invite.keyId, "ecdsa");
+    const { share } = await awaitKey(this.ctx, invite.keyId, "ecdsa");
     if (share.public.epoch !== invite.epoch)
       throw new DeclineError(`key ${invite.keyId} is at epoch ${share.public.epoch}`);
     const batch = decodeWith(invite.params, (r) => r.u32());
@@ -263,7 +263,7 @@ export class EcdsaService {
   }
 
   private async participateSign(invite: Invite): Promise<void> {
-    const { share } = requireKey(this.ctx, invite.keyId, "ecdsa");
+    const { share } = await awaitKey(this.ctx, invite.keyId, "ecdsa");
     if (share.public.epoch !== invite.epoch)
       throw new DeclineError(`key ${invite.keyId} is at epoch ${share.public.epoch}`);
     const { presigId, payload } = decodeWith(invite.params, (r) => ({
@@ -272,6 +272,7 @@ export class EcdsaService {
     }));
     // The signer hashes the payload itself: it never signs a digest on the coordinator's word.
     const digest = ecdsaDigest(payload);
+    await this.awaitPresignature(presigId);
     const request: SignRequest = {
       keyId: invite.keyId,
       epoch: invite.epoch,
@@ -280,6 +281,17 @@ export class EcdsaService {
       digest,
     };
     await this.runSigning(invite, request, share, false);
+  }
+
+  /**
+   * A sign invite can overtake the end of the presigning session that made its presignature here (the
+   * coordinator finishes first and invites at once): wait briefly for our record of it.
+   */
+  private async awaitPresignature(presigId: string, timeoutMs = 5_000): Promise<void> {
+    const deadline = this.ctx.clock.now() + timeoutMs;
+    while (!(await this.presignatures.state(presigId)) && this.ctx.clock.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   /** Agreement, then durable consumption, then the share round; both roles. */

@@ -26,7 +26,7 @@ import { quorum } from "../protocol/key-share.js";
 import type { NodeContext } from "./context.js";
 import { DeclineError, type Invitations } from "./invites.js";
 import type { Invite } from "./invite.js";
-import { requireKey, onlineMembers } from "./keys-util.js";
+import { awaitKey, requireKey, onlineMembers } from "./keys-util.js";
 
 const VARIANTS: readonly FrostVariant[] = ["bip340", "rfc9591"];
 
@@ -146,7 +146,7 @@ export class FrostService {
   }
 
   private async participate(invite: Invite): Promise<void> {
-    const { share } = requireKey(this.ctx, invite.keyId, "schnorr");
+    const { share } = await awaitKey(this.ctx, invite.keyId, "schnorr");
     if (share.public.epoch !== invite.epoch)
       throw new DeclineError(`key ${invite.keyId} is at epoch ${share.public.epoch}`);
     const { variant, message } = decodeParams(invite.params);

@@ -104,6 +104,10 @@ export class Invitations {
   private onControl(peer: string, frame: Frame, message: ControlMessage): void {
     if (message.type === "decline") {
       const reject = this.waiting.get(bytesToHex(frame.sessionId));
+      this.ctx.logger.info(
+        { member: frame.from, code: message.decline.code, pending: reject !== undefined },
+        "invitation declined",
+      );
       reject?.(new DeclinedError(frame.from, message.decline.code, message.decline.message));
       return;
     }

@@ -31,3 +31,18 @@ export function requireHeldKey(ctx: NodeContext, keyId: string): HeldKey {
   if (!held) throw new NotFoundError(`this node holds no share of key ${keyId}`);
   return held;
 }
+
+/**
+ * The held key `keyId`, waiting up to `timeoutMs` for it to appear: an invitation can arrive a few
+ * milliseconds before this member has stored the output of the DKG that made the key.
+ */
+export async function awaitKey(
+  ctx: NodeContext,
+  keyId: string,
+  scheme?: Scheme,
+  timeoutMs = 5_000,
+): Promise<HeldKey> {
+  const deadline = ctx.clock.now() + timeoutMs;
+  while (!ctx.keys.get(keyId) && ctx.clock.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  return scheme ? requireKey(ctx, keyId, scheme) : requireHeldKey(ctx, keyId);
+}

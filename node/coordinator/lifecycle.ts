@@ -27,7 +27,7 @@ import type { NodeContext } from "./context.js";
 import { DeclineError, type Invitations } from "./invites.js";
 import type { Invite } from "./invite.js";
 import type { Keygen, RecordSigner } from "./keygen.js";
-import { onlineMembers, requireHeldKey } from "./keys-util.js";
+import { awaitKey, onlineMembers, requireHeldKey } from "./keys-util.js";
 
 export class LifecycleService {
   constructor(
@@ -69,7 +69,7 @@ export class LifecycleService {
   }
 
   private async participate(invite: Invite): Promise<void> {
-    const { groupId, share } = requireHeldKey(this.ctx, invite.keyId);
+    const { groupId, share } = await awaitKey(this.ctx, invite.keyId);
     if (share.public.epoch !== invite.epoch)
       throw new DeclineError(`key ${invite.keyId} is at epoch ${share.public.epoch}`);
     await this.runRefresh(invite, groupId, share, false);

@@ -246,7 +246,8 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     admin: await admin.getAddress(),
     members,
   };
-  await writeFile(path.join(dir, "devnet.json"), JSON.stringify(info, null, 2) + "\n");
+  // Holds the members' API tokens: owner-only.
+  await writeFile(path.join(dir, "devnet.json"), JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });
   say(`devnet ready: group ${groupId}, registry ${registryAddress}`);
 
   const stopMember = async (index: number, o: { kill?: boolean } = {}) => {
@@ -268,6 +269,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     async stop() {
       await Promise.all(members.map((m) => stopMember(m.index)));
       provider.destroy();
+      if (hardhat.exitCode !== null || hardhat.signalCode !== null) return;
       const exited = new Promise((r) => hardhat.once("exit", r));
       hardhat.kill("SIGTERM");
       const timer = setTimeout(() => hardhat.kill("SIGKILL"), 5_000);
