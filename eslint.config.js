@@ -11,7 +11,10 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "no-restricted-syntax": [
         "error",
-        { selector: "MemberExpression[object.name='Math'][property.name='random']", message: "use a CSPRNG (rng)" },
+        {
+          selector: "MemberExpression[object.name='Math'][property.name='random']",
+          message: "use a CSPRNG (rng)",
+        },
       ],
     },
   },

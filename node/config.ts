@@ -136,7 +136,7 @@ export const configSchema = z
           rpcUrl,
           registryAddress: ethAddress,
           /** Blocks to wait before acting on a registry event. */
-          confirmations: int(0, 1000).default(1),
+          confirmations: int(1, 1000).default(1),
           /** Expected chain id (refuse to run against another chain); optional. */
           chainId: int(1, Number.MAX_SAFE_INTEGER).optional(),
         },
@@ -171,6 +171,10 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** Business approval policies (node/policy/approvals/policy.ts); absent: no approvals required. */
+    policyFile: filePath.optional(),
+    /** This member's hash-chained audit log of signing decisions. */
+    auditLog: filePath.default("audit.log"),
     /** ECDSA presignatures kept ready per key. */
     presignPoolDepth: int(0, 10_000).default(16),
     timeouts: z
@@ -237,6 +241,8 @@ export function parseConfig(raw: unknown, baseDir: string): NodeConfig {
     identityKeyFile: abs(c.identityKeyFile),
     operatorKeyFile: abs(c.operatorKeyFile),
     dataDir: abs(c.dataDir),
+    auditLog: abs(c.auditLog),
+    policyFile: c.policyFile === undefined ? undefined : abs(c.policyFile),
     store,
     api: { listen: c.api.listen, host: m[1] ?? m[2], port: Number(m[3]), tokenFile: abs(c.api.tokenFile) },
   };

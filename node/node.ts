@@ -26,8 +26,12 @@ import { GroupDirectory } from "./coordinator/groups.js";
 import { Invitations } from "./coordinator/invites.js";
 import { KeyRing } from "./coordinator/keyring.js";
 import { Keygen } from "./coordinator/keygen.js";
+import { PersistentIdempotencyStore } from "./coordinator/idempotency-store.js";
 import { LifecycleService } from "./coordinator/lifecycle.js";
 import { installSchemes } from "./coordinator/schemes.js";
+import { SignGate } from "./coordinator/sign-gate.js";
+import { readPolicyBook } from "./policy/approvals/policy.js";
+import { AuditLog } from "./policy/audit-log.js";
 import { createLogger, type NodeLogger } from "./observability/logger.js";
 import { createMetrics } from "./observability/metrics.js";
 import { Runner } from "./runner/runner.js";
@@ -166,7 +170,10 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     connectedPeers: () => transport.connectedPeers(),
   };
   const invitations = new Invitations(ctx);
-  const schemes = installSchemes(ctx, invitations, { presignPoolDepth: config.presignPoolDepth });
+  const policyBook = config.policyFile ? readPolicyBook(config.policyFile) : undefined;
+  const audit = await AuditLog.open(config.auditLog);
+  const gate = new SignGate(ctx, policyBook, audit);
+  const schemes = installSchemes(ctx, invitations, { presignPoolDepth: config.presignPoolDepth, gate });
   const keygen = new Keygen(ctx, schemes.signRecord);
   const coordinator = new Coordinator(ctx, keygen);
   for (const s of schemes.services) coordinator.use(s);
@@ -174,7 +181,10 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     coordinator.keyStatus(id),
   );
   coordinator.use({ refresh: (keyId, requestId) => lifecycle.refresh(keyId, requestId) });
-  coordinator.onEpochAdvanced = (keyId, epoch) => lifecycle.onEpochAdvanced(keyId, epoch);
+  coordinator.onEpochAdvanced = async (keyId, epoch) => {
+    await lifecycle.onEpochAdvanced(keyId, epoch);
+    await schemes.onEpochAdvanced?.(keyId, epoch);
+  };
 
   const syncPeers = async () => {
     await transport.setPeers(groups.peers(peerId));
@@ -221,6 +231,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     port: config.api.port,
     logger: log,
     metrics: () => metrics.expose(),
+    idempotencyStore: new PersistentIdempotencyStore(store),
   });
   const apiUrl = await api.start();
   schemes.start?.();
@@ -241,6 +252,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
       runner.close();
       await transport.stop();
       await store.close();
+      await audit.close();
       provider.destroy();
       log.info({}, "shardless node stopped");
     },

@@ -41,8 +41,16 @@ export interface TypedDataPayload {
   message: Record<string, unknown>;
 }
 
+/** An approver's EIP-712 approval of one signing request (business approval layer; docs/api.md). */
+export interface SignedApproval {
+  approver: string;
+  signature: string;
+  /** Unix seconds. */
+  expiresAt: number;
+}
+
 /** What to sign; see docs/api.md. */
-export type SignPayload = { variant?: "bip340" | "rfc9591" } & (
+export type SignPayload = { variant?: "bip340" | "rfc9591"; approvals?: SignedApproval[] } & (
   | { kind: "digest"; digest: Hex }
   | { kind: "message"; message: Hex }
   | { kind: "typedData"; typedData: TypedDataPayload }

@@ -2,7 +2,9 @@
  * Chain reads a member makes for its own policy decisions, always at a confirmed block (never on a
  * client's word): the state of one ConfidentialPayloads payload (contracts/confidential).
  */
-import { Contract, keccak256 } from "ethers";
+import { Contract, isError, keccak256 } from "ethers";
+import { UnavailableError } from "../adapters/api/errors.js";
+import { PolicyError } from "../protocol/errors.js";
 import type { DecryptChainState } from "../policy/decrypt-policy.js";
 import type { NodeContext } from "./context.js";
 
@@ -23,11 +25,22 @@ export async function readPayloadState(
   const confirmations = Math.max(1, ctx.confirmations);
   const blockTag = Math.max(0, head - (confirmations - 1));
   const c = new Contract(contract, PAYLOADS_ABI, ctx.provider);
-  const [label, allowed, stored] = await Promise.all([
-    c.payloadLabel(payloadId, { blockTag }),
-    c.revealAllowed(payloadId, { blockTag }),
-    c.payload(payloadId, { blockTag }),
-  ]);
+  let label, allowed, stored;
+  try {
+    [label, allowed, stored] = await Promise.all([
+      c.payloadLabel(payloadId, { blockTag }),
+      c.revealAllowed(payloadId, { blockTag }),
+      c.payload(payloadId, { blockTag }),
+    ]);
+  } catch (e) {
+    // A revert (unknown payload, not a ConfidentialPayloads contract) is a refusal, not a node failure.
+    if (isError(e, "CALL_EXCEPTION") || isError(e, "BAD_DATA")) {
+      throw new PolicyError(
+        `payload ${payloadId} of ${contract} cannot be read at block ${blockTag}: no such payload`,
+      );
+    }
+    throw new UnavailableError(`chain read failed: ${(e as Error).message?.slice(0, 200) ?? "unknown"}`);
+  }
   return {
     chainId: BigInt(label[0]),
     contract: String(label[1]),

@@ -24,7 +24,7 @@ import {
 } from "../protocols/decrypt/index.js";
 import { readPayloadState } from "./chain-reads.js";
 import type { NodeContext } from "./context.js";
-import { DeclineError, type Invitations } from "./invites.js";
+import type { Invitations } from "./invites.js";
 import type { Invite } from "./invite.js";
 import { awaitKey, onlineMembers, requireKey } from "./keys-util.js";
 
@@ -150,9 +150,7 @@ export class DecryptService {
   }
 
   private async participate(invite: Invite): Promise<void> {
-    const { share } = await awaitKey(this.ctx, invite.keyId, "encryption");
-    if (share.public.epoch !== invite.epoch)
-      throw new DeclineError(`key ${invite.keyId} is at epoch ${share.public.epoch}`);
+    const { share } = await awaitKey(this.ctx, invite.keyId, "encryption", invite.epoch);
     const { request, contract } = decodeParams(invite.params, invite.requestId);
     const member = await this.memberContext(share, contract, request.payloadId!);
     await this.invitations.run(invite, decryptSessionId(share.public, request), decryptCodec, () =>

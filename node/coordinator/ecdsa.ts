@@ -37,8 +37,9 @@ import {
   startSignShareFromStore,
 } from "../runner/presignatures.js";
 import type { NodeContext } from "./context.js";
-import { DeclineError, type Invitations } from "./invites.js";
+import type { Invitations } from "./invites.js";
 import type { Invite } from "./invite.js";
+import type { SignGate } from "./sign-gate.js";
 import { awaitKey, onlineMembers, requireKey } from "./keys-util.js";
 
 interface Pooled {
@@ -72,6 +73,7 @@ export class EcdsaService {
     private readonly ctx: NodeContext,
     private readonly invitations: Invitations,
     private readonly opts: EcdsaOptions,
+    private readonly gate: SignGate,
   ) {
     this.presignatures = new PresignatureStore(ctx.store, "presignatures");
     invitations.handle("ecdsa-presign", (invite) => this.participatePresign(invite));
@@ -108,9 +110,7 @@ export class EcdsaService {
   }
 
   private async participatePresign(invite: Invite): Promise<void> {
-    const { share } = await awaitKey(this.ctx, invite.keyId, "ecdsa");
-    if (share.public.epoch !== invite.epoch)
-      throw new DeclineError(`key ${invite.keyId} is at epoch ${share.public.epoch}`);
+    const { share } = await awaitKey(this.ctx, invite.keyId, "ecdsa", invite.epoch);
     const batch = decodeWith(invite.params, (r) => r.u32());
     const sessionId = presignSessionId({
       keyId: invite.keyId,
@@ -183,6 +183,13 @@ export class EcdsaService {
     }
   }
 
+  /** The key moved to `epoch`: presignatures of older epochs are erased (specs/ecdsa.md §1.7). */
+  async onEpochAdvanced(keyId: string, epoch: number): Promise<void> {
+    this.pools.get(keyId)?.pool.setEpoch(epoch);
+    const dropped = await this.presignatures.dropEpochsBefore(keyId, epoch);
+    if (dropped > 0) this.ctx.logger.info({ keyId, epoch, dropped }, "old-epoch presignatures erased");
+  }
+
   async stop(): Promise<void> {
     for (const { pool } of this.pools.values()) pool.stop();
   }
@@ -228,6 +235,16 @@ export class EcdsaService {
     payload: SignPayload,
     requestId: string,
   ): Promise<EcdsaSignature> {
+    const epoch = share.public.epoch;
+    await this.gate.check({
+      keyId,
+      groupId,
+      epoch,
+      scheme: "ecdsa",
+      payload,
+      requestId,
+      digest: hexlify(digest),
+    });
     const { signers, pool } = this.poolFor(keyId, share, groupId);
     const presig = pool.take() ?? (await this.presign(keyId, signers, 1))[0];
     const request: SignRequest = {
@@ -263,15 +280,22 @@ export class EcdsaService {
   }
 
   private async participateSign(invite: Invite): Promise<void> {
-    const { share } = await awaitKey(this.ctx, invite.keyId, "ecdsa");
-    if (share.public.epoch !== invite.epoch)
-      throw new DeclineError(`key ${invite.keyId} is at epoch ${share.public.epoch}`);
+    const { share } = await awaitKey(this.ctx, invite.keyId, "ecdsa", invite.epoch);
     const { presigId, payload } = decodeWith(invite.params, (r) => ({
       presigId: r.string(64),
       payload: JSON.parse(r.string(1 << 20)) as SignPayload,
     }));
     // The signer hashes the payload itself: it never signs a digest on the coordinator's word.
     const digest = ecdsaDigest(payload);
+    await this.gate.check({
+      keyId: invite.keyId,
+      groupId: invite.groupId,
+      epoch: invite.epoch,
+      scheme: "ecdsa",
+      payload,
+      requestId: invite.requestId,
+      digest: hexlify(digest),
+    });
     await this.awaitPresignature(presigId);
     const request: SignRequest = {
       keyId: invite.keyId,

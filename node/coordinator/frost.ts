@@ -24,23 +24,32 @@ import {
 } from "../protocols/frost/index.js";
 import { quorum } from "../protocol/key-share.js";
 import type { NodeContext } from "./context.js";
-import { DeclineError, type Invitations } from "./invites.js";
+import type { Invitations } from "./invites.js";
 import type { Invite } from "./invite.js";
+import type { SignGate } from "./sign-gate.js";
+import { parseSignIntent } from "../policy/approvals/intent.js";
 import { awaitKey, requireKey, onlineMembers } from "./keys-util.js";
 
 const VARIANTS: readonly FrostVariant[] = ["bip340", "rfc9591"];
 
-function encodeParams(variant: FrostVariant, message: Uint8Array): Uint8Array {
-  return new ByteWriter().u8(VARIANTS.indexOf(variant)).bytes(message).finish();
+/** Invite parameters: the variant and the request payload itself (each signer derives the message). */
+function encodeParams(variant: FrostVariant, payload: SignPayload): Uint8Array {
+  return new ByteWriter().u8(VARIANTS.indexOf(variant)).string(JSON.stringify(payload)).finish();
 }
 
-function decodeParams(bytes: Uint8Array): { variant: FrostVariant; message: Uint8Array } {
+function decodeParams(bytes: Uint8Array): { variant: FrostVariant; payload: SignPayload } {
   return decodeWith(bytes, (r) => {
     const variant = VARIANTS[r.u8()];
     if (!variant) throw new ParameterError("unknown FROST variant");
-    return { variant, message: r.bytes(1 << 16) };
+    return { variant, payload: JSON.parse(r.string(1 << 20)) as SignPayload };
   });
 }
+
+/** The digest approvals bind for a schnorr request (parseSignIntent with the schnorr scheme). */
+const gateDigest = (payload: SignPayload) => parseSignIntent(payload, { scheme: "schnorr" }).digest;
+
+/** Approvals bind the API request id; retries run as `<id>/attempt-<n>` (frost/retry.ts). */
+const baseRequestId = (id: string) => id.replace(/\/attempt-\d+$/, "");
 
 /** The bytes a schnorr key signs for a request: a 32-byte digest or a raw message. */
 function messageOf(payload: SignPayload): Uint8Array {
@@ -53,6 +62,7 @@ export class FrostService {
   constructor(
     private readonly ctx: NodeContext,
     private readonly invitations: Invitations,
+    private readonly gate: SignGate,
   ) {
     invitations.handle("frost-sign", (invite) => this.participate(invite));
   }
@@ -60,7 +70,7 @@ export class FrostService {
   async sign(keyId: string, payload: SignPayload, requestId: string): Promise<SignResult> {
     const variant = payload.variant ?? "bip340";
     if (!VARIANTS.includes(variant)) throw new ParameterError(`unknown variant ${variant}`);
-    const sig = await this.signMessage(keyId, messageOf(payload), variant, requestId);
+    const sig = await this.signMessage(keyId, payload, variant, requestId);
     return {
       keyId,
       epoch: sig.epoch,
@@ -75,12 +85,24 @@ export class FrostService {
 
   /** Signs a registry record digest; returns the contract encoding Rx ‖ Ry ‖ z. */
   async signRecord(keyId: string, digest: Uint8Array): Promise<Uint8Array> {
-    const sig = await this.signMessage(keyId, digest, "bip340", `record-${bytesToHex(digest)}`);
+    const payload: SignPayload = { kind: "digest", digest: `0x${bytesToHex(digest)}` as Hex };
+    const sig = await this.signMessage(keyId, payload, "bip340", `record-${bytesToHex(digest)}`);
     return encodeSchnorrForContract(sig.signature);
   }
 
-  private async signMessage(keyId: string, message: Uint8Array, variant: FrostVariant, requestId: string) {
+  private async signMessage(keyId: string, payload: SignPayload, variant: FrostVariant, requestId: string) {
     const { groupId, share } = requireKey(this.ctx, keyId, "schnorr");
+    const message = messageOf(payload);
+    const epoch = share.public.epoch;
+    await this.gate.check({
+      keyId,
+      groupId,
+      epoch,
+      scheme: "schnorr",
+      payload,
+      requestId,
+      digest: gateDigest(payload),
+    });
     const need = quorum("schnorr", share.public.degree);
     const online = onlineMembers(this.ctx, groupId).filter((id) => share.public.participants.includes(id));
     // The coordinator always signs: put itself first in the candidate set.
@@ -111,7 +133,7 @@ export class FrostService {
         requestId: session.requestId,
         participants: signers,
         coordinator: share.self,
-        params: encodeParams(variant, message),
+        params: encodeParams(variant, payload),
       };
       const t0 = this.ctx.clock.now();
       try {
@@ -146,10 +168,18 @@ export class FrostService {
   }
 
   private async participate(invite: Invite): Promise<void> {
-    const { share } = await awaitKey(this.ctx, invite.keyId, "schnorr");
-    if (share.public.epoch !== invite.epoch)
-      throw new DeclineError(`key ${invite.keyId} is at epoch ${share.public.epoch}`);
-    const { variant, message } = decodeParams(invite.params);
+    const { share } = await awaitKey(this.ctx, invite.keyId, "schnorr", invite.epoch);
+    const { variant, payload } = decodeParams(invite.params);
+    const message = messageOf(payload);
+    await this.gate.check({
+      keyId: invite.keyId,
+      groupId: invite.groupId,
+      epoch: invite.epoch,
+      scheme: "schnorr",
+      payload,
+      requestId: baseRequestId(invite.requestId),
+      digest: gateDigest(payload),
+    });
     const session: FrostSessionParams = {
       variant,
       requestId: invite.requestId,

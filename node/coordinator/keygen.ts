@@ -25,8 +25,10 @@ export interface KeygenRequest {
 
 export class Keygen {
   private readonly running = new Map<string, Promise<KeyShare>>();
-  /** Keys whose published public key differs from our DKG output. */
-  readonly disputed = new Set<string>();
+  /** Keys whose published public key differs from our DKG output (kept in the KeyRing). */
+  get disputed(): ReadonlySet<string> {
+    return this.ctx.keys.disputed;
+  }
 
   constructor(
     private readonly ctx: NodeContext,
@@ -144,7 +146,7 @@ export class Keygen {
     if (!held) return;
     const ours = bytesToHex(registryPublicKey(held.share.public));
     if (ours !== publicKeyHex.replace(/^0x/, "").toLowerCase()) {
-      this.disputed.add(keyId);
+      this.ctx.keys.disputed.add(keyId);
       this.ctx.logger.error({ keyId, event: "key-dispute" }, "published key differs from our DKG output");
     }
   }

@@ -17,6 +17,8 @@ const pathOf = (groupId: string, keyId: string, epoch: number) => `shares/${grou
 
 export class KeyRing {
   private readonly current = new Map<string, HeldKey>();
+  /** Keys whose registry publication differs from our DKG output: never used (keygen.ts). */
+  readonly disputed = new Set<string>();
 
   constructor(private readonly store: ShareStore) {}
 

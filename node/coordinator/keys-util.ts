@@ -1,14 +1,14 @@
 /** Small lookups the scheme modules share. */
 import { NotFoundError } from "../adapters/api/errors.js";
-import { ParameterError } from "../protocol/errors.js";
+import { ParameterError, PolicyError } from "../protocol/errors.js";
 import type { Scheme } from "../protocol/key-share.js";
 import type { NodeContext } from "./context.js";
 import type { HeldKey } from "./keyring.js";
+import { DeclineError } from "./invites.js";
 
 /** The held key `keyId` of scheme `scheme`, or a typed error saying what is wrong. */
 export function requireKey(ctx: NodeContext, keyId: string, scheme: Scheme): HeldKey {
-  const held = ctx.keys.get(keyId);
-  if (!held) throw new NotFoundError(`this node holds no share of key ${keyId}`);
+  const held = requireHeldKey(ctx, keyId);
   if (held.share.public.scheme !== scheme) {
     throw new ParameterError(`key ${keyId} is a ${held.share.public.scheme} key, not ${scheme}`);
   }
@@ -29,20 +29,35 @@ export function onlineMembers(ctx: NodeContext, groupId: string): number[] {
 export function requireHeldKey(ctx: NodeContext, keyId: string): HeldKey {
   const held = ctx.keys.get(keyId);
   if (!held) throw new NotFoundError(`this node holds no share of key ${keyId}`);
+  if (ctx.keys.disputed.has(keyId)) {
+    throw new PolicyError(
+      `key ${keyId} is disputed: its registry entry differs from this member's DKG output`,
+    );
+  }
   return held;
 }
 
 /**
- * The held key `keyId`, waiting up to `timeoutMs` for it to appear: an invitation can arrive a few
- * milliseconds before this member has stored the output of the DKG that made the key.
+ * The held key `keyId` at `epoch`, waiting up to `timeoutMs` for it: an invitation can arrive a few
+ * milliseconds before this member has stored the output of the DKG that made the key, or committed the
+ * refresh that the coordinator already committed. Declines (DeclineError) if the epochs still differ.
  */
 export async function awaitKey(
   ctx: NodeContext,
   keyId: string,
-  scheme?: Scheme,
+  scheme: Scheme | undefined,
+  epoch: number,
   timeoutMs = 5_000,
 ): Promise<HeldKey> {
   const deadline = ctx.clock.now() + timeoutMs;
-  while (!ctx.keys.get(keyId) && ctx.clock.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-  return scheme ? requireKey(ctx, keyId, scheme) : requireHeldKey(ctx, keyId);
+  const behind = () => {
+    const held = ctx.keys.get(keyId);
+    return !held || held.share.public.epoch < epoch;
+  };
+  while (behind() && ctx.clock.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  const held = scheme ? requireKey(ctx, keyId, scheme) : requireHeldKey(ctx, keyId);
+  if (held.share.public.epoch !== epoch) {
+    throw new DeclineError(`key ${keyId} is at epoch ${held.share.public.epoch}, not ${epoch}`);
+  }
+  return held;
 }

@@ -24,7 +24,7 @@ import {
 } from "../protocols/lifecycle/index.js";
 import { refreshCodec, refreshSessionId, startRefresh, startRefreshAck } from "../protocols/refresh/index.js";
 import type { NodeContext } from "./context.js";
-import { DeclineError, type Invitations } from "./invites.js";
+import type { Invitations } from "./invites.js";
 import type { Invite } from "./invite.js";
 import type { Keygen, RecordSigner } from "./keygen.js";
 import { awaitKey, onlineMembers, requireHeldKey } from "./keys-util.js";
@@ -69,9 +69,7 @@ export class LifecycleService {
   }
 
   private async participate(invite: Invite): Promise<void> {
-    const { groupId, share } = await awaitKey(this.ctx, invite.keyId);
-    if (share.public.epoch !== invite.epoch)
-      throw new DeclineError(`key ${invite.keyId} is at epoch ${share.public.epoch}`);
+    const { groupId, share } = await awaitKey(this.ctx, invite.keyId, undefined, invite.epoch);
     await this.runRefresh(invite, groupId, share, false);
   }
 

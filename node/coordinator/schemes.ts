@@ -9,12 +9,14 @@ import { EcdsaService } from "./ecdsa.js";
 import { FrostService } from "./frost.js";
 import type { Invitations } from "./invites.js";
 import type { RecordSigner } from "./keygen.js";
+import type { SignGate } from "./sign-gate.js";
 import { NotSupportedError } from "./coordinator.js";
 
 export interface InstalledSchemes {
   readonly services: SchemeServices[];
   readonly signRecord: RecordSigner;
   onPeersChanged?(): void;
+  onEpochAdvanced?(keyId: string, epoch: number): Promise<void>;
   start?(): void;
   stop?(): Promise<void>;
 }
@@ -22,10 +24,10 @@ export interface InstalledSchemes {
 export function installSchemes(
   ctx: NodeContext,
   invitations: Invitations,
-  opts: { presignPoolDepth: number },
+  opts: { presignPoolDepth: number; gate: SignGate },
 ): InstalledSchemes {
-  const ecdsa = new EcdsaService(ctx, invitations, { poolDepth: opts.presignPoolDepth });
-  const frost = new FrostService(ctx, invitations);
+  const ecdsa = new EcdsaService(ctx, invitations, { poolDepth: opts.presignPoolDepth }, opts.gate);
+  const frost = new FrostService(ctx, invitations, opts.gate);
   const decryption = new DecryptService(ctx, invitations);
   const bySchemeSign: SchemeServices["sign"] = (keyId, payload, requestId) => {
     const scheme = ctx.keys.get(keyId)?.share.public.scheme;
@@ -46,6 +48,7 @@ export function installSchemes(
       },
     ],
     onPeersChanged: () => ecdsa.warmUp(),
+    onEpochAdvanced: (keyId, epoch) => ecdsa.onEpochAdvanced(keyId, epoch),
     start: () => ecdsa.warmUp(),
     stop: () => ecdsa.stop(),
     signRecord: async (_groupId, signerKeyId, digest) => {

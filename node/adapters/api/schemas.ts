@@ -4,6 +4,7 @@
  */
 import { getAddress, isAddress } from "ethers";
 import { z } from "zod";
+import { approvalsSchema } from "../../policy/approvals/approval.js";
 import { SCHEMES } from "../../protocol/key-share.js";
 import type { Hex } from "../../client/types.js";
 
@@ -61,7 +62,7 @@ const typedDataSchema = z
   .strict();
 
 const variantSchema = z.enum(["bip340", "rfc9591"]).optional();
-const base = { requestId: requestIdSchema, variant: variantSchema };
+const base = { requestId: requestIdSchema, variant: variantSchema, approvals: approvalsSchema.optional() };
 
 export const signBodySchema = z.discriminatedUnion("kind", [
   z.object({ ...base, kind: z.literal("digest"), digest: digestSchema }).strict(),

@@ -1,0 +1,96 @@
+/**
+ * The business approval layer at one member (DESIGN.md §3 "Approve"): before this member contributes to
+ * any signature — as coordinator or invited signer — it parses the request payload itself, evaluates the
+ * key's policy (value limits, destinations, methods, required EIP-712 approvals) and writes the decision to
+ * its hash-chained audit log. A refusal stops the member before it consumes a presignature or nonce.
+ */
+import { getAddress } from "ethers";
+import type { SignPayload } from "../client/types.js";
+import {
+  evaluateSignPolicy,
+  parseSignIntent,
+  policyFor,
+  refusalError,
+  signAuditDetails,
+  type PolicyBook,
+} from "../policy/approvals/index.js";
+import type { AuditLog } from "../policy/audit-log.js";
+import type { Scheme } from "../protocol/key-share.js";
+import { memberSetHash, recordDigest } from "../adapters/chain/record.js";
+import { commitmentDigest, registryPublicKey } from "../protocol/key-share.js";
+import type { NodeContext } from "./context.js";
+
+export interface SignGateRequest {
+  readonly keyId: string;
+  readonly groupId: string;
+  readonly epoch: number;
+  readonly scheme: Scheme;
+  readonly payload: SignPayload;
+  readonly requestId: string;
+  /** The 0x digest this member is about to sign a share of (or, for schnorr messages, keccak(message)). */
+  readonly digest: string;
+}
+
+export class SignGate {
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly book: PolicyBook | undefined,
+    private readonly audit: AuditLog | undefined,
+  ) {}
+
+  /**
+   * True if `digest` is the registry record (publication or epoch advance) of a key this member holds in
+   * `groupId`, computed from its own state: the group's own bookkeeping needs no business approval, and
+   * a member never takes a coordinator's word that a digest is such a record.
+   */
+  isRegistryRecord(groupId: string, digest: string): boolean {
+    const group = this.ctx.groups.get(groupId);
+    const domain = { chainId: this.ctx.chainId, registry: this.ctx.registryAddress };
+    const members = memberSetHash(group.members.map((m) => m.operator));
+    return this.ctx.keys
+      .all()
+      .filter((k) => k.groupId === groupId)
+      .some((k) => {
+        const p = k.share.public;
+        const record = {
+          groupId: BigInt(groupId),
+          keyId: BigInt(p.keyId),
+          epoch: BigInt(p.epoch),
+          publicKey: registryPublicKey(p),
+          commitmentDigest: commitmentDigest(p),
+          memberSetHash: members,
+          degree: p.degree,
+        };
+        return recordDigest(domain, record).toLowerCase() === digest.toLowerCase();
+      });
+  }
+
+  /** Throws ApprovalPolicyError (code POLICY) when the policy refuses; records every decision. */
+  async check(r: SignGateRequest): Promise<void> {
+    if (r.payload.kind === "digest" && this.isRegistryRecord(r.groupId, r.payload.digest)) {
+      await this.audit?.append("sign.registry-record", {
+        requestId: r.requestId,
+        keyId: r.keyId,
+        digest: r.digest,
+      });
+      return;
+    }
+    const intent = parseSignIntent(r.payload, { scheme: r.scheme === "schnorr" ? "schnorr" : "ecdsa" });
+    const decision = evaluateSignPolicy({
+      policy: this.book ? policyFor(this.book, r.keyId, r.groupId) : undefined,
+      intent,
+      approvals: r.payload.approvals ?? [],
+      keyId: r.keyId,
+      epoch: r.epoch,
+      digest: r.digest.toLowerCase(),
+      requestId: r.requestId,
+      now: Math.floor(this.ctx.clock.now() / 1000),
+      domain: { chainId: this.ctx.chainId, verifyingContract: getAddress(this.ctx.registryAddress) },
+    });
+    await this.audit?.append(
+      "sign.policy",
+      signAuditDetails(decision, { requestId: r.requestId, keyId: r.keyId, epoch: r.epoch, intent }),
+    );
+    if (!decision.allowed) throw refusalError(decision);
+  }
+}
