@@ -31,9 +31,7 @@ export interface SimulateOptions<M> {
 export type MemberOutcome<R> =
   | { kind: "done"; result: R }
   | { kind: "abort"; error: ShardlessError }
-  | { kind: "stuck"; round: number; missing: number[] }
-  /** A receive() threw: the error, for tests that check rejections. */
-  | { kind: "rejected"; error: unknown; round: number };
+  | { kind: "stuck"; round: number; missing: number[] };
 
 export interface SimulationResult<R> {
   readonly outcomes: Map<number, MemberOutcome<R>>;
