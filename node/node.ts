@@ -27,7 +27,7 @@ import { Invitations } from "./coordinator/invites.js";
 import { KeyRing } from "./coordinator/keyring.js";
 import { Keygen } from "./coordinator/keygen.js";
 import { PersistentIdempotencyStore } from "./coordinator/idempotency-store.js";
-import { LifecycleService } from "./coordinator/lifecycle.js";
+import { LifecycleService, RecoveryService } from "./coordinator/lifecycle.js";
 import { installSchemes } from "./coordinator/schemes.js";
 import { SignGate } from "./coordinator/sign-gate.js";
 import { readPolicyBook } from "./policy/approvals/policy.js";
@@ -180,7 +180,15 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   const lifecycle = new LifecycleService(ctx, invitations, schemes.signRecord, keygen, (id) =>
     coordinator.keyStatus(id),
   );
-  coordinator.use({ refresh: (keyId, requestId) => lifecycle.refresh(keyId, requestId) });
+  const recovery = new RecoveryService(ctx, invitations);
+  coordinator.use({
+    refresh: (keyId, requestId) => lifecycle.refresh(keyId, requestId),
+    recover: async (keyId, member, requestId) => {
+      const result = await recovery.recover(keyId, member, requestId);
+      schemes.onShareRecovered?.(keyId);
+      return result;
+    },
+  });
   coordinator.onEpochAdvanced = async (keyId, epoch) => {
     await lifecycle.onEpochAdvanced(keyId, epoch);
     await schemes.onEpochAdvanced?.(keyId, epoch);

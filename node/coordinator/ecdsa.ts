@@ -37,7 +37,7 @@ import {
   startSignShareFromStore,
 } from "../runner/presignatures.js";
 import type { NodeContext } from "./context.js";
-import type { Invitations } from "./invites.js";
+import { DeclinedError, type Invitations } from "./invites.js";
 import type { Invite } from "./invite.js";
 import type { SignGate } from "./sign-gate.js";
 import { awaitKey, onlineMembers, requireKey } from "./keys-util.js";
@@ -183,6 +183,12 @@ export class EcdsaService {
     }
   }
 
+  /** A member's share of `keyId` was recovered: presignatures made with its lost share are useless. */
+  forgetPool(keyId: string): void {
+    this.pools.get(keyId)?.pool.stop();
+    this.pools.delete(keyId);
+  }
+
   /** The key moved to `epoch`: presignatures of older epochs are erased (specs/ecdsa.md §1.7). */
   async onEpochAdvanced(keyId: string, epoch: number): Promise<void> {
     this.pools.get(keyId)?.pool.setEpoch(epoch);
@@ -245,8 +251,42 @@ export class EcdsaService {
       requestId,
       digest: hexlify(digest),
     });
+    const t0 = this.ctx.clock.now();
+    try {
+      let sig: EcdsaSignature;
+      try {
+        sig = await this.signOnce(keyId, groupId, share, digest, payload, requestId, false);
+      } catch (e) {
+        // A signer that no longer holds the pooled presignature (it restarted with a recovered share)
+        // declines; the pool is stale: start over with a fresh pool and a fresh presignature, once.
+        if (!(e instanceof DeclinedError)) throw e;
+        this.pools.get(keyId)?.pool.stop();
+        this.pools.delete(keyId);
+        sig = await this.signOnce(keyId, groupId, share, digest, payload, requestId, true);
+      }
+      this.ctx.metrics.recordSession("ecdsa-sign", "ok", (this.ctx.clock.now() - t0) / 1000);
+      return sig;
+    } catch (e) {
+      this.ctx.metrics.recordAbort(
+        "ecdsa-sign",
+        e instanceof ShardlessError ? e.code : "INTERNAL",
+        e instanceof ShardlessError ? e.culprits : [],
+      );
+      throw e;
+    }
+  }
+
+  private async signOnce(
+    keyId: string,
+    groupId: string,
+    share: KeyShare,
+    digest: Uint8Array,
+    payload: SignPayload,
+    requestId: string,
+    retry: boolean,
+  ): Promise<EcdsaSignature> {
     const { signers, pool } = this.poolFor(keyId, share, groupId);
-    const presig = pool.take() ?? (await this.presign(keyId, signers, 1))[0];
+    const presig = (!retry && pool.take()) || (await this.presign(keyId, signers, 1))[0];
     const request: SignRequest = {
       keyId,
       epoch: share.public.epoch,
@@ -264,19 +304,7 @@ export class EcdsaService {
       coordinator: share.self,
       params: new ByteWriter().string(presig.presigId).string(JSON.stringify(payload)).finish(),
     };
-    const t0 = this.ctx.clock.now();
-    try {
-      const sig = await this.runSigning(invite, request, share, true);
-      this.ctx.metrics.recordSession("ecdsa-sign", "ok", (this.ctx.clock.now() - t0) / 1000);
-      return sig;
-    } catch (e) {
-      this.ctx.metrics.recordAbort(
-        "ecdsa-sign",
-        e instanceof ShardlessError ? e.code : "INTERNAL",
-        e instanceof ShardlessError ? e.culprits : [],
-      );
-      throw e;
-    }
+    return this.runSigning(invite, request, share, true);
   }
 
   private async participateSign(invite: Invite): Promise<void> {
@@ -311,7 +339,7 @@ export class EcdsaService {
    * A sign invite can overtake the end of the presigning session that made its presignature here (the
    * coordinator finishes first and invites at once): wait briefly for our record of it.
    */
-  private async awaitPresignature(presigId: string, timeoutMs = 5_000): Promise<void> {
+  private async awaitPresignature(presigId: string, timeoutMs = 2_000): Promise<void> {
     const deadline = this.ctx.clock.now() + timeoutMs;
     while (!(await this.presignatures.state(presigId)) && this.ctx.clock.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));

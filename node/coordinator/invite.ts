@@ -55,11 +55,15 @@ export function inviteSessionId(i: Invite): Uint8Array {
 
 const MSG_INVITE = 1;
 const MSG_DECLINE = 2;
+const MSG_DONE = 3;
 
-export type ControlMessage = { type: "invite"; invite: Invite } | { type: "decline"; decline: Decline };
+/** Invite; decline (with reason); done (a participant finished its side, e.g. a recovered share stored). */
+export type ControlMessage =
+  { type: "invite"; invite: Invite } | { type: "decline"; decline: Decline } | { type: "done" };
 
 export function encodeControl(m: ControlMessage): Uint8Array {
   const w = new ByteWriter();
+  if (m.type === "done") return w.u8(MSG_DONE).finish();
   if (m.type === "invite") {
     const i = m.invite;
     w.u8(MSG_INVITE).u8(INVITE_KINDS.indexOf(i.kind)).string(i.groupId).string(i.keyId).u64(i.epoch);
@@ -75,6 +79,7 @@ export function decodeControl(bytes: Uint8Array): ControlMessage {
     const type = r.u8();
     if (type === MSG_DECLINE)
       return { type: "decline", decline: { code: r.string(64), message: r.string(1024) } };
+    if (type === MSG_DONE) return { type: "done" };
     if (type !== MSG_INVITE) throw new DecodeError(`unknown control message ${type}`);
     const kind = INVITE_KINDS[r.u8()];
     if (!kind) throw new DecodeError("unknown invite kind");

@@ -7,7 +7,7 @@
  * if validation fails it sends a Decline to the coordinator.
  */
 import { bytesToHex } from "../crypto/hash.js";
-import { PolicyError, ProtocolAbortError, ShardlessError } from "../protocol/errors.js";
+import { PolicyError, ProtocolAbortError, RoundTimeoutError, ShardlessError } from "../protocol/errors.js";
 import type { Frame } from "../protocol/frame.js";
 import type { MessageCodec, Start } from "../protocol/round.js";
 import type { SessionContext } from "../runner/session.js";
@@ -32,6 +32,7 @@ export type InviteHandler = (invite: Invite, sessionId: Uint8Array) => Promise<u
 export class Invitations {
   private readonly handlers = new Map<InviteKind, InviteHandler>();
   private readonly waiting = new Map<string, (e: DeclinedError) => void>();
+  private readonly done = new Map<string, () => void>();
 
   constructor(private readonly ctx: NodeContext) {
     ctx.control.onControl((peer, frame, message) => this.onControl(peer, frame, message));
@@ -49,11 +50,14 @@ export class Invitations {
     codec: MessageCodec<M>,
     start: (ctx: SessionContext) => Start<M, R>,
     protocolSessionId?: Uint8Array,
+    awaitDoneFrom?: number,
   ): Promise<R> {
     const sessionId = inviteSessionId(invite);
     const key = bytesToHex(sessionId);
     const declined = new Promise<never>((_, reject) => this.waiting.set(key, reject));
     declined.catch(() => {});
+    const finished =
+      awaitDoneFrom === undefined ? undefined : new Promise<void>((resolve) => this.done.set(key, resolve));
     const controller = new AbortController();
     try {
       const peers = this.ctx.groups.peerMap(invite.groupId, invite.participants);
@@ -68,13 +72,29 @@ export class Invitations {
             ),
           ),
       );
-      return await Promise.race([
+      const result = await Promise.race([
         this.run(invite, protocolSessionId ?? sessionId, codec, start, controller.signal),
         declined,
       ]);
+      if (finished) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new RoundTimeoutError(`${invite.kind} completion`, [awaitDoneFrom!])),
+            this.ctx.timeouts.roundMs,
+          );
+        });
+        try {
+          await Promise.race([finished, declined, timeout]);
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+      return result;
     } finally {
       controller.abort();
       this.waiting.delete(key);
+      this.done.delete(key);
     }
   }
 
@@ -102,6 +122,10 @@ export class Invitations {
   }
 
   private onControl(peer: string, frame: Frame, message: ControlMessage): void {
+    if (message.type === "done") {
+      this.done.get(bytesToHex(frame.sessionId))?.();
+      return;
+    }
     if (message.type === "decline") {
       const reject = this.waiting.get(bytesToHex(frame.sessionId));
       this.ctx.logger.info(
@@ -153,6 +177,17 @@ export class Invitations {
     });
   }
 
+  /** As participant: tell the coordinator our side is complete (see `coordinate`'s `awaitDoneFrom`). */
+  async notifyDone(invite: Invite): Promise<void> {
+    const self = this.ctx.groups.get(invite.groupId).self!;
+    const peer = this.ctx.groups.peerMap(invite.groupId, [invite.coordinator]).get(invite.coordinator)!;
+    await this.ctx.control.send(
+      peer,
+      { sessionId: inviteSessionId(invite), from: self, to: invite.coordinator },
+      { type: "done" },
+    );
+  }
+
   private async decline(
     invite: Invite,
     sessionId: Uint8Array,
@@ -166,7 +201,12 @@ export class Invitations {
         { sessionId, from: self, to: invite.coordinator },
         { type: "decline", decline: { code: e.code, message: e.message.slice(0, 500) } },
       )
-      .catch(() => {});
+      .catch((err: unknown) =>
+        this.ctx.logger.warn(
+          { peer, error: err instanceof Error ? err.name : String(err) },
+          "could not send a decline",
+        ),
+      );
   }
 }
 

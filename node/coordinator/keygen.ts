@@ -48,6 +48,12 @@ export class Keygen {
   }
 
   private async generate(req: KeygenRequest): Promise<KeyShare> {
+    // Events replay from block 0 after a restart: a key already published needs no DKG (a member that
+    // lost its share gets it back by recovery, not by a new DKG).
+    const info = await this.ctx.registry.getKey(BigInt(req.keyId));
+    if (info.status !== "requested") {
+      throw new ProtocolAbortError(`key ${req.keyId} is ${info.status} in the registry; no DKG to run`);
+    }
     const group = this.ctx.groups.get(req.groupId);
     if (group.self === null) throw new ProtocolAbortError(`not a member of group ${req.groupId}`);
     const members = group.members.map((m) => m.id);

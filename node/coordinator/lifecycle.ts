@@ -9,11 +9,28 @@
  *   4. on EpochAdvanced every member erases the shares of older epochs.
  * A member that crashes keeps its last working share: epoch e is erased only after the registry moved on.
  */
-import { hexToBytes } from "../crypto/hash.js";
+import { bytesEqual, bytesToHex, hexToBytes } from "../crypto/hash.js";
+import type { RecoverResult } from "../adapters/api/services.js";
+import { ByteWriter, decodeWith } from "../protocol/codec.js";
+import { ParameterError, ProtocolAbortError } from "../protocol/errors.js";
+import {
+  recoverCodec,
+  recoverySession,
+  startRecoveryHelper,
+  startRecoveryTarget,
+} from "../protocols/recover/index.js";
 import { memberSetHash } from "../adapters/chain/record.js";
 import { UnavailableError } from "../adapters/api/errors.js";
 import type { KeyStatus } from "../client/types.js";
-import { commitmentDigest, registryPublicKey, type KeyShare } from "../protocol/key-share.js";
+import {
+  commitmentDigest,
+  decodeKeyPublic,
+  encodeKeyPublic,
+  keyPublicDigest,
+  registryPublicKey,
+  type KeyPublic,
+  type KeyShare,
+} from "../protocol/key-share.js";
 import { PROTOCOL_IDS } from "../protocol/round.js";
 import {
   ackSessionId,
@@ -24,7 +41,7 @@ import {
 } from "../protocols/lifecycle/index.js";
 import { refreshCodec, refreshSessionId, startRefresh, startRefreshAck } from "../protocols/refresh/index.js";
 import type { NodeContext } from "./context.js";
-import type { Invitations } from "./invites.js";
+import { DeclineError, type Invitations } from "./invites.js";
 import type { Invite } from "./invite.js";
 import type { Keygen, RecordSigner } from "./keygen.js";
 import { awaitKey, onlineMembers, requireHeldKey } from "./keys-util.js";
@@ -154,5 +171,100 @@ export class LifecycleService {
       return;
     }
     await this.ctx.keys.eraseBelow(held.groupId, keyId, epoch);
+  }
+}
+
+/**
+ * Share recovery in the node (specs/protocols.md §5; DESIGN.md §3 "Recover"): a member that lost its
+ * share (wiped data directory) gets it back from degree+1 helpers; no helper learns it. The coordinator
+ * (a helper whose API received the request) invites the helpers and the target. The target takes the
+ * public package from the invite but trusts it only after checking it against the registry (public key,
+ * epoch and commitment digest), and checks the recovered share against its verification share.
+ */
+export class RecoveryService {
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly invitations: Invitations,
+  ) {
+    invitations.handle("recover", (invite) => this.participate(invite));
+  }
+
+  async recover(keyId: string, member: number, requestId: string): Promise<RecoverResult> {
+    const { groupId, share } = requireHeldKey(this.ctx, keyId);
+    const p = share.public;
+    if (!p.participants.includes(member))
+      throw new ParameterError(`member ${member} holds no share of key ${keyId}`);
+    if (member === share.self) throw new ParameterError("a member cannot recover its own share from itself");
+    const online = onlineMembers(this.ctx, groupId);
+    if (!online.includes(member)) throw new UnavailableError(`member ${member} is not connected`);
+    const others = online.filter((id) => id !== member && id !== share.self && p.participants.includes(id));
+    const helpers = [share.self, ...others.slice(0, p.degree)].sort((a, b) => a - b);
+    if (helpers.length < p.degree + 1) {
+      throw new UnavailableError(
+        `recovery needs ${p.degree + 1} helpers online`,
+        helpers.length,
+        p.degree + 1,
+      );
+    }
+    const invite: Invite = {
+      kind: "recover",
+      groupId,
+      keyId,
+      epoch: p.epoch,
+      requestId,
+      participants: [...helpers, member].sort((a, b) => a - b),
+      coordinator: share.self,
+      params: new ByteWriter().u16(member).bytes(encodeKeyPublic(p)).finish(),
+    };
+    const params = { helpers, target: member, requestId };
+    await this.invitations.coordinate(
+      invite,
+      recoverCodec,
+      (s) => startRecoveryHelper(share, { ...params, verifyFrame: s.verifyFrame }),
+      recoverySession(p, params).sessionId,
+      member,
+    );
+    this.ctx.logger.info({ keyId, member }, "share of member recovered");
+    return { keyId, member, epoch: p.epoch };
+  }
+
+  private async participate(invite: Invite): Promise<void> {
+    const { target, pub } = decodeWith(invite.params, (r) => ({
+      target: r.u16(),
+      pub: decodeKeyPublic(r.bytes()),
+    }));
+    const helpers = invite.participants.filter((id) => id !== target);
+    const params = { helpers, target, requestId: invite.requestId };
+    const sessionId = recoverySession(pub, params).sessionId;
+    const self = this.ctx.groups.get(invite.groupId).self;
+    if (self === target) {
+      await this.checkAgainstRegistry(invite.keyId, pub);
+      const result = await this.invitations.run(invite, sessionId, recoverCodec, (s) =>
+        startRecoveryTarget(pub, target, { ...params, verifyFrame: s.verifyFrame }),
+      );
+      if (result.role !== "target") throw new ProtocolAbortError("recovery ended without a share");
+      await this.ctx.keys.put(invite.groupId, result.share);
+      await this.invitations.notifyDone(invite);
+      this.ctx.logger.info({ keyId: invite.keyId, epoch: pub.epoch }, "own share recovered and stored");
+      return;
+    }
+    const { share } = await awaitKey(this.ctx, invite.keyId, undefined, invite.epoch);
+    if (!bytesEqual(keyPublicDigest(share.public), keyPublicDigest(pub))) {
+      throw new DeclineError("the invite's public package differs from ours");
+    }
+    await this.invitations.run(invite, sessionId, recoverCodec, (s) =>
+      startRecoveryHelper(share, { ...params, verifyFrame: s.verifyFrame }),
+    );
+  }
+
+  /** The target holds nothing: it accepts the package only if the registry vouches for it. */
+  private async checkAgainstRegistry(keyId: string, pub: KeyPublic): Promise<void> {
+    const info = await this.ctx.registry.getKey(BigInt(keyId));
+    const ok =
+      info.status === "active" &&
+      info.publicKey?.toLowerCase() === `0x${bytesToHex(registryPublicKey(pub))}` &&
+      info.epoch === BigInt(pub.epoch) &&
+      info.commitmentDigest.toLowerCase() === `0x${bytesToHex(commitmentDigest(pub))}`;
+    if (!ok) throw new DeclineError("the recovery package does not match the registry's record of the key");
   }
 }

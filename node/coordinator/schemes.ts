@@ -17,6 +17,7 @@ export interface InstalledSchemes {
   readonly signRecord: RecordSigner;
   onPeersChanged?(): void;
   onEpochAdvanced?(keyId: string, epoch: number): Promise<void>;
+  onShareRecovered?(keyId: string): void;
   start?(): void;
   stop?(): Promise<void>;
 }
@@ -49,6 +50,7 @@ export function installSchemes(
     ],
     onPeersChanged: () => ecdsa.warmUp(),
     onEpochAdvanced: (keyId, epoch) => ecdsa.onEpochAdvanced(keyId, epoch),
+    onShareRecovered: (keyId) => ecdsa.forgetPool(keyId),
     start: () => ecdsa.warmUp(),
     stop: () => ecdsa.stop(),
     signRecord: async (_groupId, signerKeyId, digest) => {
