@@ -90,15 +90,3 @@ export interface DecryptRequest {
 export interface ApiErrorBody {
   error: { code: string; message: string; culprits?: number[]; details?: Record<string, unknown> };
 }
-
-export const API_ERROR_STATUS: Record<string, number> = {
-  UNAUTHORIZED: 401,
-  BAD_REQUEST: 400,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  POLICY: 403,
-  UNAVAILABLE: 503,
-  PROTOCOL_ABORT: 502,
-  TIMEOUT: 504,
-  INTERNAL: 500,
-};

@@ -148,6 +148,8 @@ export class EcdsaService {
     const pool = new PresignPool<Pooled>({
       depth,
       batchSize: this.opts.batchSize ?? Math.min(depth, 16),
+      // Refill in full batches from half depth: not one presigning session beside every signature.
+      lowWater: Math.floor(depth / 2),
       epoch: share.public.epoch,
       presign: (batch, epoch) => {
         const current = this.ctx.keys.get(keyId)?.share.public.epoch;

@@ -103,7 +103,7 @@ export class Keygen {
   /** The lowest-id member publishes: record digest signed by the key (or the group's authority key). */
   private async publish(req: KeygenRequest, share: KeyShare): Promise<void> {
     const group = this.ctx.groups.get(req.groupId);
-    const signerKeyId = req.scheme === "encryption" ? this.authorityKey(req.groupId) : req.keyId;
+    const signerKeyId = req.scheme === "encryption" ? await this.authorityKey(req.groupId) : req.keyId;
     const record = {
       groupId: BigInt(req.groupId),
       keyId: BigInt(req.keyId),
@@ -125,8 +125,11 @@ export class Keygen {
     this.ctx.logger.info({ keyId: req.keyId }, "key published in the registry");
   }
 
-  /** An active ecdsa (preferred) or schnorr key of the group: it signs records of encryption keys. */
-  authorityKey(groupId: string): string {
+  /**
+   * An ecdsa (preferred) or schnorr key of the group that is active in the registry under the public key
+   * we hold: it signs the records of encryption keys.
+   */
+  async authorityKey(groupId: string): Promise<string> {
     const candidates = this.ctx.keys
       .all()
       .filter(
@@ -136,14 +139,16 @@ export class Keygen {
           !this.disputed.has(k.share.public.keyId),
       )
       .sort(
-        (a, b) => (a.share.public.scheme === "ecdsa" ? -1 : 1) - (b.share.public.scheme === "ecdsa" ? -1 : 1),
+        (a, b) => (a.share.public.scheme === "ecdsa" ? 0 : 1) - (b.share.public.scheme === "ecdsa" ? 0 : 1),
       );
-    if (candidates.length === 0) {
-      throw new ProtocolAbortError(
-        `group ${groupId} has no ecdsa or schnorr key to sign for an encryption key: create one first`,
-      );
+    for (const k of candidates) {
+      const info = await this.ctx.registry.getKey(BigInt(k.share.public.keyId));
+      const ours = `0x${bytesToHex(registryPublicKey(k.share.public))}`;
+      if (info.status === "active" && info.publicKey?.toLowerCase() === ours) return k.share.public.keyId;
     }
-    return candidates[0].share.public.keyId;
+    throw new ProtocolAbortError(
+      `group ${groupId} has no active ecdsa or schnorr key to sign for an encryption key: create one first`,
+    );
   }
 
   /** KeyPublished: compare with our DKG output. */

@@ -138,7 +138,7 @@ export class LifecycleService {
   private async publishEpoch(groupId: string, share: KeyShare): Promise<void> {
     const p = share.public;
     const group = this.ctx.groups.get(groupId);
-    const signerKeyId = p.scheme === "encryption" ? this.keygen.authorityKey(groupId) : p.keyId;
+    const signerKeyId = p.scheme === "encryption" ? await this.keygen.authorityKey(groupId) : p.keyId;
     const record = {
       groupId: BigInt(groupId),
       keyId: BigInt(p.keyId),

@@ -30,6 +30,8 @@ export interface PresignPoolOptions<P extends PooledPresignature> {
   readonly batchSize: number;
   /** The key's current epoch. */
   readonly epoch: number;
+  /** Refill starts when at most this many remain (then goes on up to depth). @default depth − 1 */
+  readonly lowWater?: number;
   /** @default 500 */
   readonly retryDelayMs?: number;
   /** @default 30000 */
@@ -57,6 +59,8 @@ export class PresignPool<P extends PooledPresignature> {
   private readonly waiters: Waiter<P>[] = [];
   private currentEpoch: number;
   private running = false;
+  /** A refill started (at the low-water mark) and goes on until the pool is full. */
+  private refilling = false;
   private inFlight: Promise<void> | null = null;
   private retryTimer: { cancel(): void } | null = null;
   private retryDelay: number;
@@ -73,6 +77,10 @@ export class PresignPool<P extends PooledPresignature> {
     if (typeof opts.presign !== "function") throw new ParameterError("`presign` expected function");
     this.currentEpoch = opts.epoch;
     this.retryDelay = opts.retryDelayMs ?? 500;
+  }
+
+  private get lowWater(): number {
+    return this.opts.lowWater ?? this.opts.depth - 1;
   }
 
   private get clock(): Clock {
@@ -149,7 +157,13 @@ export class PresignPool<P extends PooledPresignature> {
   }
 
   private isIdle(): boolean {
-    return this.inFlight === null && this.retryTimer === null && (!this.running || this.deficit() === 0);
+    return (
+      this.inFlight === null &&
+      this.retryTimer === null &&
+      (!this.running ||
+        this.deficit() === 0 ||
+        (!this.refilling && this.waiters.length === 0 && this.queue.length > this.lowWater))
+    );
   }
 
   private notifyIdle(): void {
@@ -170,7 +184,14 @@ export class PresignPool<P extends PooledPresignature> {
   private pump(): void {
     if (!this.running || this.inFlight || this.retryTimer) return;
     const want = this.deficit();
-    if (want === 0) return;
+    if (want === 0) {
+      this.refilling = false;
+      return;
+    }
+    // Refill in batches once the pool is down to its low-water mark (or someone waits), then up to
+    // depth: a presigning session after every signature would run beside every online signing.
+    if (!this.refilling && this.waiters.length === 0 && this.queue.length > this.lowWater) return;
+    this.refilling = true;
     const batch = Math.min(this.opts.batchSize, want);
     const epoch = this.currentEpoch;
     this.inFlight = Promise.resolve()

@@ -236,7 +236,15 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     await waitForLine(child, /"event":"ready"/, 60_000, `member ${index}`);
   };
   say(`starting ${n} member processes`);
-  await Promise.all(members.map((m) => startMember(m.index)));
+  try {
+    await Promise.all(members.map((m) => startMember(m.index)));
+  } catch (e) {
+    // Leave nothing running behind a failed start.
+    for (const child of processes.values()) child.kill("SIGKILL");
+    hardhat.kill("SIGKILL");
+    provider.destroy();
+    throw e;
+  }
 
   const info: DevnetInfo = {
     rpcUrl,
