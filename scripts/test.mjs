@@ -46,14 +46,13 @@ async function step(name, cmd, argv) {
   return r.code === 0;
 }
 
-let ok = true;
+// Every step runs even if an earlier one failed, so one run reports everything; `steps` keeps outcomes.
 if (!quick) {
-  ok = (await step("type check (tsc --noEmit)", bin("tsc"), ["-p", ".", "--noEmit"])) && ok;
-  ok = (await step("lint (eslint)", bin("eslint"), ["."])) && ok;
-  ok =
-    (await step("format (prettier --check)", bin("prettier"), ["--check", ".", "--log-level", "warn"])) && ok;
+  await step("type check (tsc --noEmit)", bin("tsc"), ["-p", ".", "--noEmit"]);
+  await step("lint (eslint)", bin("eslint"), ["."]);
+  await step("format (prettier --check)", bin("prettier"), ["--check", ".", "--log-level", "warn"]);
 }
-ok = (await step("compile contracts (hardhat build)", bin("hardhat"), ["build", "--quiet"])) && ok;
+await step("compile contracts (hardhat build)", bin("hardhat"), ["build", "--quiet"]);
 
 const files = testFiles(quick ? args : ["test"]);
 console.log(`\n▶ tests: ${files.length} files`);

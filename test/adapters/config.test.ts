@@ -120,7 +120,8 @@ describe("node config: errors name the field", () => {
     assert.deepEqual(issues(chain({ registryAddress: "0x5FbDB2315678afecb367f032d93F642f64180aA3" })), [
       "chain.registryAddress: bad EIP-55 checksum",
     ]);
-    assert.deepEqual(issues(chain({ confirmations: -1 })), ["chain.confirmations: expected >= 0"]);
+    // 0 would act on logs not yet mined; the registry follower counts "mined" as 1.
+    assert.deepEqual(issues(chain({ confirmations: 0 })), ["chain.confirmations: expected >= 1"]);
     assert.deepEqual(issues(chain({ confirmations: 1.5 })), ["chain.confirmations: expected an integer"]);
   });
 
