@@ -240,9 +240,18 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     logger: log,
     metrics: () => metrics.expose(),
     idempotencyStore: new PersistentIdempotencyStore(store),
+    onRequest: (route, status, seconds) => metrics.recordApiRequest(route, status, seconds),
   });
   const apiUrl = await api.start();
   schemes.start?.();
+  // Presignature pool depth per key, for /metrics.
+  const gauges = setInterval(() => {
+    for (const held of keys.all()) {
+      const depth = coordinator.keyStatus(held.share.public.keyId).presignatures;
+      if (depth !== undefined) metrics.setPresignPoolDepth(held.share.public.keyId, depth);
+    }
+  }, 1_000);
+  gauges.unref();
   log.info({ apiUrl, operator, multiaddrs: transport.multiaddrs() }, "shardless node ready");
 
   let stopped = false;
@@ -254,6 +263,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(gauges);
       await schemes.stop?.();
       await api.stop();
       await follower.stop();

@@ -37,6 +37,8 @@ export interface DevnetOptions {
    * `decryption.allowUnlabelled`; see docs/security.md for the caveat). @default false
    */
   allowUnlabelled?: boolean;
+  /** A business approval policy book given to every member (node.json `policyFile`). */
+  policy?: unknown;
 }
 
 export interface DevnetMember {
@@ -187,6 +189,9 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     await writeFile(path.join(mdir, "operator.key"), operatorWallet.privateKey + "\n", { mode: 0o600 });
     await writeFile(path.join(mdir, "store.key"), randomBytes(32).toString("hex") + "\n", { mode: 0o600 });
     await writeFile(path.join(mdir, "api.token"), token + "\n", { mode: 0o600 });
+    if (opts.policy !== undefined) {
+      await writeFile(path.join(mdir, "policy.json"), JSON.stringify(opts.policy, null, 2) + "\n");
+    }
     const config = {
       identityKeyFile: "identity.key",
       listen: [`/ip4/127.0.0.1/tcp/${p2pPort}`],
@@ -197,6 +202,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       api: { listen: `127.0.0.1:${apiPort}`, tokenFile: "api.token" },
       logLevel: opts.logLevel ?? "info",
       decryption: { allowUnlabelled: opts.allowUnlabelled ?? false },
+      ...(opts.policy !== undefined ? { policyFile: "policy.json" } : {}),
       timeouts: { roundMs: 15_000, sessionMs: 60_000 },
     };
     await writeFile(path.join(mdir, "node.json"), JSON.stringify(config, null, 2) + "\n");

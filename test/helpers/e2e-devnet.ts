@@ -28,12 +28,18 @@ export interface E2eDevnet {
 /** Starts a devnet of `members` processes in a fresh temp dir and waits until every member sees all others. */
 export async function startE2eDevnet(
   members: number,
-  opts: { prefix?: string; onProgress?: (line: string) => void } = {},
+  opts: { prefix?: string; onProgress?: (line: string) => void; policy?: unknown } = {},
 ): Promise<E2eDevnet> {
   const dir = await mkdtemp(path.join(tmpdir(), opts.prefix ?? "shardless-e2e-"));
   let devnet: Devnet;
   try {
-    devnet = await startDevnet({ members, dir, logLevel: "info", onProgress: opts.onProgress });
+    devnet = await startDevnet({
+      members,
+      dir,
+      logLevel: "info",
+      onProgress: opts.onProgress,
+      policy: opts.policy,
+    });
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
     throw e;

@@ -43,6 +43,8 @@ export interface ApiServerOptions {
   logger?: Logger;
   /** @default systemClock */
   clock?: Clock;
+  /** Told about every answered request: route pattern, HTTP status, seconds (metrics). */
+  onRequest?: (route: string, status: number, seconds: number) => void;
 }
 
 export const MIN_TOKEN_LENGTH = 16;
@@ -170,16 +172,18 @@ export class ApiServer {
       if (!req.complete) res.setHeader("connection", "close");
       send(res, apiErr.status, apiErr.toBody());
     } finally {
+      const ms = this.clock.now() - started;
       this.logger.info(
         {
           method: req.method,
           route: routeName,
           status: res.statusCode,
-          ms: this.clock.now() - started,
+          ms,
           requestId,
         },
         "api request",
       );
+      this.opts.onRequest?.(routeName, res.statusCode, ms / 1000);
     }
   }
 
