@@ -371,9 +371,13 @@ export class EcdsaService {
         start: shareStart,
         roundTimeoutMs: this.ctx.timeouts.roundMs,
       });
-      const recovered = ecdsaRecover(sig.r, sig.s, sig.recovery, request.digest);
-      if (!recovered || !recovered.equals(share.public.publicKey)) {
-        throw new VerificationError("combined signature does not recover to the group key");
+      // The combine round verified it against the presignature's key; the coordinator, which releases
+      // it, also checks it against the key it holds.
+      if (coordinate) {
+        const recovered = ecdsaRecover(sig.r, sig.s, sig.recovery, request.digest);
+        if (!recovered || !recovered.equals(share.public.publicKey)) {
+          throw new VerificationError("combined signature does not recover to the group key");
+        }
       }
       return sig;
     } finally {
