@@ -95,7 +95,7 @@ export class Keygen {
       log.warn({ disqualified: [...out.disqualified.keys()] }, "dkg disqualified dealers");
     }
     await this.ctx.keys.put(req.groupId, out.share);
-    log.info({ publicKey: bytesToHex(registryPublicKey(out.share.public)) }, "dkg done; share stored");
+    log.info({ publicKey: bytesToHex(registryPublicKey(out.share.public)) }, "dkg done; key stored");
     if (group.self === Math.min(...members)) await this.publish(req, out.share);
     return out.share;
   }

@@ -224,7 +224,7 @@ export class RecoveryService {
       recoverySession(p, params).sessionId,
       member,
     );
-    this.ctx.logger.info({ keyId, member }, "share of member recovered");
+    this.ctx.logger.info({ keyId, member }, "member recovered its key");
     return { keyId, member, epoch: p.epoch };
   }
 
@@ -245,7 +245,7 @@ export class RecoveryService {
       if (result.role !== "target") throw new ProtocolAbortError("recovery ended without a share");
       await this.ctx.keys.put(invite.groupId, result.share);
       await this.invitations.notifyDone(invite);
-      this.ctx.logger.info({ keyId: invite.keyId, epoch: pub.epoch }, "own share recovered and stored");
+      this.ctx.logger.info({ keyId: invite.keyId, epoch: pub.epoch }, "key recovered from the helpers and stored");
       return;
     }
     const { share } = await awaitKey(this.ctx, invite.keyId, undefined, invite.epoch);
