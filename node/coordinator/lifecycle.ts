@@ -245,7 +245,10 @@ export class RecoveryService {
       if (result.role !== "target") throw new ProtocolAbortError("recovery ended without a share");
       await this.ctx.keys.put(invite.groupId, result.share);
       await this.invitations.notifyDone(invite);
-      this.ctx.logger.info({ keyId: invite.keyId, epoch: pub.epoch }, "key recovered from the helpers and stored");
+      this.ctx.logger.info(
+        { keyId: invite.keyId, epoch: pub.epoch },
+        "key recovered from the helpers and stored",
+      );
       return;
     }
     const { share } = await awaitKey(this.ctx, invite.keyId, undefined, invite.epoch);
