@@ -35,6 +35,7 @@ import {
   utf8ToBytes,
   verifyDleq,
   verifyKnowledge,
+  verifyKnowledgeBatch,
   FIELD_PRIME,
 } from "../../node/crypto/index.js";
 import { DecodeError } from "../../node/protocol/errors.js";
@@ -153,6 +154,32 @@ describe("Schnorr proof of knowledge", () => {
     const proof = proveKnowledge(x, t(), seededRng("p"));
     assert.equal(verifyKnowledge(X.add(G), proof, t()), false);
     assert.equal(verifyKnowledge(X, { R: proof.R, mu: Fn.add(proof.mu, 1n) }, t()), false);
+  });
+});
+
+describe("Schnorr proofs of knowledge in a batch", () => {
+  const claims = (n: number, session = "a") =>
+    Array.from({ length: n }, (_, i) => {
+      const x = BigInt(1000 + i);
+      const t = () => new Transcript("pok", sid(session)).append("prover", i);
+      return { x, X: mulBase(x), proof: proveKnowledge(x, t(), seededRng(`b${i}`)), t };
+    });
+  it("accepts a batch of valid proofs", () => {
+    const cs = claims(6);
+    assert.deepEqual(
+      verifyKnowledgeBatch(cs.map((c) => ({ X: c.X, proof: c.proof, transcript: c.t() }))),
+      [],
+    );
+  });
+  it("names exactly the bad proofs in a batch (altered μ, wrong key, other session)", () => {
+    const cs = claims(6);
+    const other = claims(6, "b");
+    const batch = cs.map((c, i) => ({
+      X: i === 4 ? c.X.add(G) : c.X,
+      proof: i === 1 ? { R: c.proof.R, mu: Fn.add(c.proof.mu, 1n) } : i === 5 ? other[5].proof : c.proof,
+      transcript: c.t(),
+    }));
+    assert.deepEqual(verifyKnowledgeBatch(batch), [1, 4, 5]);
   });
 });
 

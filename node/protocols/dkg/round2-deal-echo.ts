@@ -9,7 +9,7 @@
  * Confidentiality of the share comes from the transport (libp2p Noise); share frames are never revealed.
  */
 import { evaluatePolynomial } from "../../crypto/polynomial.js";
-import { verifyKnowledge } from "../../crypto/proofs/schnorr-pok.js";
+import { verifyKnowledgeBatch } from "../../crypto/proofs/schnorr-pok.js";
 import type { Transition } from "../../protocol/round.js";
 import { pokTranscript } from "./context.js";
 import type { DkgMessage } from "./messages.js";
@@ -17,21 +17,33 @@ import type { DkgOutput } from "./output.js";
 import { SharesRound } from "./round3-shares.js";
 import type { DealPhase, DisqualifyReason } from "./state.js";
 
-/** Why a deal is unacceptable, or undefined if it is good. Pure; the same at every honest member. */
-export function judgeDeal(phase: DealPhase, dealer: number): DisqualifyReason | undefined {
-  const deal = phase.deals.get(dealer)!;
-  if (deal.commitments.length !== phase.ctx.degree + 1) return "bad-commitments";
-  const ok = verifyKnowledge(deal.commitments[0], deal.proof, pokTranscript(phase.ctx, dealer));
-  return ok ? undefined : "bad-proof";
+/**
+ * Why each unacceptable deal is unacceptable. Pure; the same at every honest member. The proofs of
+ * knowledge are checked in one batch (one multi-scalar multiplication), falling back to one by one only
+ * to name the dealers whose proof fails.
+ */
+export function judgeDeals(phase: DealPhase, dealers: readonly number[]): Map<number, DisqualifyReason> {
+  const verdicts = new Map<number, DisqualifyReason>();
+  const withProof: number[] = [];
+  for (const dealer of dealers) {
+    const deal = phase.deals.get(dealer)!;
+    if (deal.commitments.length !== phase.ctx.degree + 1) verdicts.set(dealer, "bad-commitments");
+    else withProof.push(dealer);
+  }
+  const bad = verifyKnowledgeBatch(
+    withProof.map((dealer) => {
+      const deal = phase.deals.get(dealer)!;
+      return { X: deal.commitments[0], proof: deal.proof, transcript: pokTranscript(phase.ctx, dealer) };
+    }),
+  );
+  for (const k of bad) verdicts.set(withProof[k], "bad-proof");
+  return verdicts;
 }
 
 export function afterDealEcho(phase: DealPhase): Transition<DkgMessage, DkgOutput> {
   const { ctx } = phase;
   const disqualified = new Map(phase.disqualified);
-  for (const dealer of ctx.others) {
-    const reason = judgeDeal(phase, dealer);
-    if (reason) disqualified.set(dealer, reason);
-  }
+  for (const [dealer, reason] of judgeDeals(phase, ctx.others)) disqualified.set(dealer, reason);
   const next: DealPhase = { ...phase, disqualified };
   const f = phase.secret.polynomial;
   return {
