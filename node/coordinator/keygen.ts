@@ -95,7 +95,8 @@ export class Keygen {
       log.warn({ disqualified: [...out.disqualified.keys()] }, "dkg disqualified dealers");
     }
     await this.ctx.keys.put(req.groupId, out.share);
-    log.info({ publicKey: bytesToHex(registryPublicKey(out.share.public)) }, "dkg done; key stored");
+    const groupKey = registryPublicKey(out.share.public); // public: the key the registry will show
+    log.info({ publicKey: bytesToHex(groupKey) }, "dkg done; key stored");
     if (group.self === Math.min(...members)) await this.publish(req, out.share);
     return out.share;
   }

@@ -11,14 +11,13 @@
  * with ZF frost / noble `secp256k1_FROST.DKG` round-1 packages (which hash no session id).
  */
 import { Transcript } from "../../crypto/transcript.js";
-import { mulBase, mulPublic, type Point } from "../../crypto/secp256k1.js";
 import type { EchoContext, VerifyFrame } from "../../protocol/echo.js";
 import { ParameterError } from "../../protocol/errors.js";
 import { SESSION_ID_BYTES } from "../../protocol/frame.js";
 import { assertGroupParameters, type Scheme } from "../../protocol/key-share.js";
 import { deriveSessionId } from "../../protocol/session.js";
 import { PROTOCOL_IDS } from "../../protocol/round.js";
-import { DKG_PROTOCOL, type DealMessage } from "./messages.js";
+import { DKG_PROTOCOL } from "./messages.js";
 
 /** What a member needs to take part in one DKG. */
 export interface DkgParams {
@@ -98,19 +97,4 @@ export function pokTranscript(ctx: DkgContext, dealer: number): Transcript {
     .append("scheme", ctx.scheme)
     .append("degree", ctx.degree)
     .append("dealer", dealer);
-}
-
-/**
- * Σ_k x^k·A_k for a small public x (a member id), by Horner's rule. Multiplying by a ≤ 16-bit scalar
- * is far cheaper than the generic msm over the powers x^k (measured ~15× at degree 9).
- */
-export function evaluateCommitments(commitments: readonly Point[], x: number): Point {
-  let acc = commitments[commitments.length - 1];
-  for (let k = commitments.length - 2; k >= 0; k--) acc = mulPublic(acc, BigInt(x)).add(commitments[k]);
-  return acc;
-}
-
-/** Feldman check: y·G equals the dealer's committed polynomial at x. */
-export function shareMatches(deal: DealMessage, x: number, share: bigint): boolean {
-  return mulBase(share).equals(evaluateCommitments(deal.commitments, x));
 }

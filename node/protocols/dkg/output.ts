@@ -12,7 +12,7 @@ import { sumCommitments } from "../../crypto/vss.js";
 import { ProtocolAbortError, VerificationError } from "../../protocol/errors.js";
 import type { KeyPublic, KeyShare } from "../../protocol/key-share.js";
 import type { Transition } from "../../protocol/round.js";
-import { evaluateCommitments } from "./context.js";
+import { feldmanEvaluate } from "../../crypto/vss.js";
 import type { DkgMessage } from "./messages.js";
 import type { ComplaintPhase, DisqualifyReason } from "./state.js";
 
@@ -39,9 +39,7 @@ export function finishDkg(phase: ComplaintPhase): Transition<DkgMessage, DkgOutp
   let secretShare = 0n;
   for (const dealer of qual) secretShare = Fn.add(secretShare, phase.shares.get(dealer)!);
   const commitments = sumCommitments(qual.map((id) => phase.deals.get(id)!.commitments));
-  const verificationShares = new Map(
-    ctx.members.map((j) => [j, evaluateCommitments(commitments, j)] as const),
-  );
+  const verificationShares = new Map(ctx.members.map((j) => [j, feldmanEvaluate(commitments, j)] as const));
   if (commitments[0].is0() || [...verificationShares.values()].some((Y) => Y.is0())) {
     return { kind: "abort", error: new ProtocolAbortError("dkg: degenerate group key", culprits) };
   }

@@ -9,7 +9,7 @@ import { evaluatePolynomial } from "../../crypto/polynomial.js";
 import type { Expirable } from "../../protocol/echo.js";
 import { InvalidMessageError } from "../../protocol/errors.js";
 import { CollectingRound, type Transition } from "../../protocol/round.js";
-import { shareMatches } from "./context.js";
+import { feldmanVerify } from "../../crypto/vss.js";
 import { DKG_PROTOCOL, DKG_ROUND, type DkgMessage } from "./messages.js";
 import type { DkgOutput } from "./output.js";
 import { ComplaintsRound } from "./round4-complaints.js";
@@ -53,7 +53,7 @@ export class SharesRound extends CollectingRound<DkgMessage, DkgOutput> implemen
     const accused: number[] = [];
     for (const dealer of this.expected) {
       const m = this.received.get(dealer);
-      if (m?.kind === "share" && shareMatches(this.phase.deals.get(dealer)!, ctx.self, m.share))
+      if (m?.kind === "share" && feldmanVerify(this.phase.deals.get(dealer)!.commitments, ctx.self, m.share))
         shares.set(dealer, m.share);
       else accused.push(dealer);
     }

@@ -7,7 +7,7 @@
 import type { Transition } from "../../protocol/round.js";
 import type { AnswersMessage, DkgMessage } from "./messages.js";
 import { finishDkg, type DkgOutput } from "./output.js";
-import { shareMatches } from "./context.js";
+import { feldmanVerify } from "../../crypto/vss.js";
 import type { ComplaintPhase, DisqualifyReason } from "./state.js";
 
 export function afterAnswerEcho(
@@ -22,7 +22,8 @@ export function afterAnswerEcho(
     for (const complainer of complainers) {
       const answer = given.find((a) => a.complainer === complainer);
       if (!answer) fault ??= "unanswered-complaint";
-      else if (!shareMatches(phase.deals.get(dealer)!, complainer, answer.share)) fault ??= "bad-answer";
+      else if (!feldmanVerify(phase.deals.get(dealer)!.commitments, complainer, answer.share))
+        fault ??= "bad-answer";
       else if (complainer === phase.ctx.self) shares.set(dealer, answer.share);
     }
     if (fault) disqualified.set(dealer, fault);

@@ -19,7 +19,7 @@ import type { KeyPublic } from "../../protocol/key-share.js";
 import type { Transition } from "../../protocol/round.js";
 import { signAbort } from "../lifecycle/ack.js";
 import { CodecRound } from "../lifecycle/codec-round.js";
-import { shareMatches } from "../lifecycle/commitments.js";
+import { feldmanVerify } from "../../crypto/vss.js";
 import { LocalAbortError } from "../lifecycle/errors.js";
 import { reshareCodec, type ReshareDeal, type ReshareMessage, type ResharePiece } from "./messages.js";
 import type { ReshareResult } from "./result.js";
@@ -54,7 +54,7 @@ export class PiecesRound extends CodecRound<ReshareMessage, ReshareResult> {
     );
     if (this.ownPiece !== undefined) pieces.set(this.self, this.ownPiece);
     const bad = [...pieces]
-      .filter(([i, piece]) => !shareMatches(this.deals.get(i)!.commitments, this.self, piece))
+      .filter(([i, piece]) => !feldmanVerify(this.deals.get(i)!.commitments, this.self, piece))
       .map(([i]) => i)
       .sort((a, b) => a - b);
     if (bad.length > 0) {
