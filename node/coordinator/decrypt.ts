@@ -15,6 +15,7 @@ import { ParameterError, PolicyError } from "../protocol/errors.js";
 import { quorum, type KeyShare } from "../protocol/key-share.js";
 import { contractPayloadPolicy, decodeLabel } from "../policy/decrypt-policy.js";
 import {
+  DecryptionFailedError,
   decryptCodec,
   decryptSessionId,
   startDecryption,
@@ -132,12 +133,16 @@ export class DecryptService {
       params: encodeParams({ request, contract }),
     };
     const t0 = this.ctx.clock.now();
-    const result = await this.invitations.coordinate(
-      invite,
-      decryptCodec,
-      () => startDecryption({ self: share.self, key: share.public, request, members, local }),
-      decryptSessionId(share.public, request),
-    );
+    const result = await this.invitations
+      .coordinate(
+        invite,
+        decryptCodec,
+        () => startDecryption({ self: share.self, key: share.public, request, members, local }),
+        decryptSessionId(share.public, request),
+      )
+      .catch((e: unknown) => {
+        throw asPolicyRefusal(e) ?? e;
+      });
     this.ctx.metrics.recordSession("decrypt", "ok", (this.ctx.clock.now() - t0) / 1000);
     if (result.culprits.length > 0) {
       this.ctx.metrics.recordAbort("decrypt", "BAD_SHARE", result.culprits);
@@ -161,4 +166,19 @@ export class DecryptService {
       }),
     );
   }
+}
+
+/**
+ * Members refuse by policy either before the session (a Decline: code POLICY) or inside it (a refusal
+ * message the collect round counts): which one the caller sees depended on timing. A quorum missed with
+ * policy refusals and no cheater is reported as the policy refusal it is, naming who refused.
+ */
+function asPolicyRefusal(e: unknown): PolicyError | undefined {
+  if (!(e instanceof DecryptionFailedError) || e.culprits.length > 0) return undefined;
+  const refused = e.refusals.filter((r) => r.code === "policy");
+  if (refused.length === 0) return undefined;
+  const members = refused.map((r) => r.member).sort((a, b) => a - b);
+  return new PolicyError(
+    `decryption refused by policy at members ${members.join(", ")}: ${refused[0].reason}`,
+  );
 }

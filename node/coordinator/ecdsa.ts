@@ -7,17 +7,19 @@
  *
  * Signing: the coordinator takes a presignature, and invites S with the *payload* (not a bare digest):
  * each signer computes the digest itself from the payload, checks policy, runs the agreement round (all
- * of S echo H(request) — key, epoch, presignature, S, digest), durably marks the presignature consumed
- * for that digest, and only then sends its share. Every signer combines and verifies the signature; the
- * coordinator returns it (low-s, recovery id, checked again by recovery against the group key).
+ * of S echo H(request) — key, epoch, presignature, S, digest) and sends its share only once the echoes
+ * match AND the presignature is durably marked consumed for that digest AND its policy decision is in
+ * the audit log. The two disk writes run alongside the echo round (neither releases anything), so the
+ * online latency is one write, not three rounds of them; the price is that an agreement that fails
+ * burns the presignature, which is single-use anyway. Every signer combines and verifies the signature
+ * (low-s, recovery id); the coordinator returns it. Secret shares are erased in the background after.
  */
 import { Transaction, getBytes, hexlify } from "ethers";
 import { UnavailableError } from "../adapters/api/errors.js";
 import type { Hex, SignPayload, SignResult } from "../client/types.js";
 import { bytesToHex, randomBytesHex } from "./util-bytes.js";
-import { ecdsaRecover } from "../crypto/secp256k1.js";
 import { ByteWriter, decodeWith } from "../protocol/codec.js";
-import { ConsumedError, ShardlessError, VerificationError } from "../protocol/errors.js";
+import { ConsumedError, RoundTimeoutError, ShardlessError, VerificationError } from "../protocol/errors.js";
 import { quorum, type KeyShare } from "../protocol/key-share.js";
 import {
   presignCodec,
@@ -34,7 +36,7 @@ import { PresignPool } from "../runner/presign-pool.js";
 import {
   PresignatureStore,
   startSignAgreementFromStore,
-  startSignShareFromStore,
+  startSignShareFromConsumed,
 } from "../runner/presignatures.js";
 import type { NodeContext } from "./context.js";
 import { DeclinedError, type Invitations } from "./invites.js";
@@ -130,7 +132,8 @@ export class EcdsaService {
     const online = onlineMembers(this.ctx, groupId).filter((id) => share.public.participants.includes(id));
     const existing = this.pools.get(keyId);
     if (existing && existing.signers.every((id) => online.includes(id))) {
-      existing.pool.setEpoch(share.public.epoch);
+      // `share` may be a request's snapshot older than an epoch switch since: never move the pool back.
+      if (share.public.epoch > existing.pool.epoch) existing.pool.setEpoch(share.public.epoch);
       return existing;
     }
     existing?.pool.stop();
@@ -152,8 +155,12 @@ export class EcdsaService {
       lowWater: Math.floor(depth / 2),
       epoch: share.public.epoch,
       presign: (batch, epoch) => {
+        // The registry may be ahead of the share held here (a refresh or reshare not yet installed):
+        // presign only with the share of the pool's epoch; otherwise fail, and the pool backs off.
         const current = this.ctx.keys.get(keyId)?.share.public.epoch;
-        if (current !== epoch) return Promise.resolve([]);
+        if (current !== epoch) {
+          return Promise.reject(new UnavailableError(`ecdsa key ${keyId}: share of epoch ${epoch} not held`));
+        }
         return this.presign(keyId, signers, batch);
       },
       onDrop: (dropped) =>
@@ -193,7 +200,8 @@ export class EcdsaService {
 
   /** The key moved to `epoch`: presignatures of older epochs are erased (specs/ecdsa.md §1.7). */
   async onEpochAdvanced(keyId: string, epoch: number): Promise<void> {
-    this.pools.get(keyId)?.pool.setEpoch(epoch);
+    const pool = this.pools.get(keyId)?.pool;
+    if (pool && epoch > pool.epoch) pool.setEpoch(epoch); // replayed events may be older: never go back
     const dropped = await this.presignatures.dropEpochsBefore(keyId, epoch);
     if (dropped > 0) this.ctx.logger.info({ keyId, epoch, dropped }, "old-epoch presignatures erased");
   }
@@ -244,7 +252,7 @@ export class EcdsaService {
     requestId: string,
   ): Promise<EcdsaSignature> {
     const epoch = share.public.epoch;
-    await this.gate.check({
+    const { recorded } = await this.gate.admit({
       keyId,
       groupId,
       epoch,
@@ -254,17 +262,27 @@ export class EcdsaService {
       digest: hexlify(digest),
     });
     const t0 = this.ctx.clock.now();
+    // A retry re-reads the key ring: the share may have moved to a new epoch since the first attempt.
+    const attempt = (retry: boolean) => {
+      const current = retry ? requireKey(this.ctx, keyId, "ecdsa").share : share;
+      return this.signOnce({ keyId, groupId, share: current, digest, payload, requestId, recorded }, retry);
+    };
     try {
       let sig: EcdsaSignature;
       try {
-        sig = await this.signOnce(keyId, groupId, share, digest, payload, requestId, false);
+        sig = await attempt(false);
       } catch (e) {
-        // A signer that no longer holds the pooled presignature (it restarted with a recovered share)
-        // declines; the pool is stale: start over with a fresh pool and a fresh presignature, once.
-        if (!(e instanceof DeclinedError)) throw e;
-        this.pools.get(keyId)?.pool.stop();
-        this.pools.delete(keyId);
-        sig = await this.signOnce(keyId, groupId, share, digest, payload, requestId, true);
+        // Start over once, with a fresh pool of online signers and a fresh presignature, when a signer
+        // declined (it no longer holds the pooled presignature: it restarted with a recovered share) or
+        // became unreachable mid-request (the runner ends the session as soon as its connection drops).
+        const unreachable = e instanceof RoundTimeoutError && !e.missing.includes(share.self);
+        if (!(e instanceof DeclinedError) && !unreachable) throw e;
+        this.ctx.logger.warn(
+          { keyId, requestId, reason: e.code },
+          "ecdsa signing retried with a fresh signer set",
+        );
+        this.forgetPool(keyId);
+        sig = await attempt(true);
       }
       this.ctx.metrics.recordSession("ecdsa-sign", "ok", (this.ctx.clock.now() - t0) / 1000);
       return sig;
@@ -278,15 +296,8 @@ export class EcdsaService {
     }
   }
 
-  private async signOnce(
-    keyId: string,
-    groupId: string,
-    share: KeyShare,
-    digest: Uint8Array,
-    payload: SignPayload,
-    requestId: string,
-    retry: boolean,
-  ): Promise<EcdsaSignature> {
+  private async signOnce(r: SignAttempt, retry: boolean): Promise<EcdsaSignature> {
+    const { keyId, groupId, share, digest, payload, requestId } = r;
     const { signers, pool } = this.poolFor(keyId, share, groupId);
     const presig = (!retry && pool.take()) || (await this.presign(keyId, signers, 1))[0];
     const request: SignRequest = {
@@ -306,7 +317,7 @@ export class EcdsaService {
       coordinator: share.self,
       params: new ByteWriter().string(presig.presigId).string(JSON.stringify(payload)).finish(),
     };
-    return this.runSigning(invite, request, share, true);
+    return this.runSigning(invite, request, share, r.recorded, true);
   }
 
   private async participateSign(invite: Invite): Promise<void> {
@@ -317,7 +328,7 @@ export class EcdsaService {
     }));
     // The signer hashes the payload itself: it never signs a digest on the coordinator's word.
     const digest = ecdsaDigest(payload);
-    await this.gate.check({
+    const { recorded } = await this.gate.admit({
       keyId: invite.keyId,
       groupId: invite.groupId,
       epoch: invite.epoch,
@@ -334,7 +345,9 @@ export class EcdsaService {
       signers: invite.participants,
       digest,
     };
-    await this.runSigning(invite, request, share, false);
+    // A presignature not held here (lost with a wiped store, or erased) fails before this member joins
+    // the session: Invitations declines, and the coordinator retries with a fresh one at once.
+    await this.runSigning(invite, request, share, recorded, false);
   }
 
   /**
@@ -348,43 +361,62 @@ export class EcdsaService {
     }
   }
 
-  /** Agreement, then durable consumption, then the share round; both roles. */
+  /** Agreement alongside durable consumption and audit, then the share round; both roles. */
   private async runSigning(
     invite: Invite,
     request: SignRequest,
     share: KeyShare,
+    recorded: Promise<void>,
     coordinate: boolean,
   ): Promise<EcdsaSignature> {
     const key = { keyId: request.keyId, degree: share.public.degree, epoch: share.public.epoch };
     const agreeStart = await startSignAgreementFromStore(this.presignatures, request, key, share.self);
-    const agreeId = signSessionId(request, "agree");
-    const agreed = coordinate
-      ? await this.invitations.coordinate(invite, signCodec, () => agreeStart, agreeId)
-      : await this.invitations.run(invite, agreeId, signCodec, () => agreeStart);
+    const consumed = this.presignatures.consume(request.presigId, request.digest, key);
+    consumed.catch(() => {}); // awaited below; never an unhandled rejection while the echoes run
     try {
-      const shareStart = await startSignShareFromStore(this.presignatures, agreed, key);
-      const sig = await this.ctx.runner.run({
+      const agreeId = signSessionId(request, "agree");
+      const agreed = coordinate
+        ? await this.invitations.coordinate(invite, signCodec, () => agreeStart, agreeId)
+        : await this.invitations.run(invite, agreeId, signCodec, () => agreeStart);
+      const [presig] = await Promise.all([consumed, recorded]);
+      // Combining verifies against the presignature's key; the coordinator, which releases the
+      // signature, also holds that to be the key it holds.
+      if (coordinate && !presig.presignature.publicKey.equals(share.public.publicKey)) {
+        throw new VerificationError("presignature was made for another public key");
+      }
+      return await this.ctx.runner.run({
         sessionId: signSessionId(agreed, "share"),
         codec: signCodec,
         self: share.self,
         members: this.ctx.groups.peerMap(invite.groupId, agreed.signers),
-        start: shareStart,
+        start: startSignShareFromConsumed(presig, agreed, key),
         roundTimeoutMs: this.ctx.timeouts.roundMs,
       });
-      // The combine round verified it against the presignature's key; the coordinator, which releases
-      // it, also checks it against the key it holds.
-      if (coordinate) {
-        const recovered = ecdsaRecover(sig.r, sig.s, sig.recovery, request.digest);
-        if (!recovered || !recovered.equals(share.public.publicKey)) {
-          throw new VerificationError("combined signature does not recover to the group key");
-        }
-      }
-      return sig;
     } finally {
-      // Single use whatever happened: the presignature's secret shares are erased.
-      await this.presignatures.finish(request.presigId).catch((e: unknown) => {
-        if (!(e instanceof ConsumedError)) throw e;
-      });
+      // Single use whatever happened: the secret shares are erased, off the response's path.
+      void consumed
+        .then(() => this.presignatures.finish(request.presigId))
+        .catch((e: unknown) => {
+          if (e instanceof ConsumedError) return; // never consumed here, or already erased
+          this.ctx.logger.warn(
+            { presigId: request.presigId, error: errorName(e) },
+            "presignature erase failed",
+          );
+        });
     }
   }
 }
+
+interface SignAttempt {
+  readonly keyId: string;
+  readonly groupId: string;
+  readonly share: KeyShare;
+  readonly digest: Uint8Array;
+  readonly payload: SignPayload;
+  readonly requestId: string;
+  /** The audit record of this member's policy decision, durable before its share leaves. */
+  readonly recorded: Promise<void>;
+}
+
+const errorName = (e: unknown) =>
+  e instanceof ShardlessError ? e.code : e instanceof Error ? e.name : "unknown";

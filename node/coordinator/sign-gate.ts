@@ -14,7 +14,7 @@ import {
   signAuditDetails,
   type PolicyBook,
 } from "../policy/approvals/index.js";
-import type { AuditLog } from "../policy/audit-log.js";
+import type { AuditLog, JsonObject } from "../policy/audit-log.js";
 import type { Scheme } from "../protocol/key-share.js";
 import { memberSetHash, recordDigest } from "../adapters/chain/record.js";
 import { commitmentDigest, registryPublicKey } from "../protocol/key-share.js";
@@ -67,13 +67,36 @@ export class SignGate {
 
   /** Throws ApprovalPolicyError (code POLICY) when the policy refuses; records every decision. */
   async check(r: SignGateRequest): Promise<void> {
+    await (
+      await this.admit(r)
+    ).recorded;
+  }
+
+  /**
+   * Decides now; a refusal is recorded, then thrown. An admitted request resolves at once with
+   * `recorded`, the durable audit write of the decision: the caller awaits it before its share leaves, so
+   * the record is on disk before the member contributes while the write overlaps the agreement round.
+   */
+  async admit(r: SignGateRequest): Promise<{ recorded: Promise<void> }> {
+    const recorded = this.decide(r);
+    if (!recorded.allowed) {
+      await recorded.write;
+      throw recorded.refusal;
+    }
+    recorded.write.catch(() => {}); // awaited by the caller; never an unhandled rejection meanwhile
+    return { recorded: recorded.write };
+  }
+
+  private decide(r: SignGateRequest): { allowed: boolean; write: Promise<void>; refusal?: Error } {
+    const append = (event: string, details: JsonObject) =>
+      this.audit?.append(event, details).then(() => undefined) ?? Promise.resolve();
     if (r.payload.kind === "digest" && this.isRegistryRecord(r.groupId, r.payload.digest)) {
-      await this.audit?.append("sign.registry-record", {
+      const write = append("sign.registry-record", {
         requestId: r.requestId,
         keyId: r.keyId,
         digest: r.digest,
       });
-      return;
+      return { allowed: true, write };
     }
     const intent = parseSignIntent(r.payload, { scheme: r.scheme === "schnorr" ? "schnorr" : "ecdsa" });
     const decision = evaluateSignPolicy({
@@ -87,10 +110,12 @@ export class SignGate {
       now: Math.floor(this.ctx.clock.now() / 1000),
       domain: { chainId: this.ctx.chainId, verifyingContract: getAddress(this.ctx.registryAddress) },
     });
-    await this.audit?.append(
+    const write = append(
       "sign.policy",
       signAuditDetails(decision, { requestId: r.requestId, keyId: r.keyId, epoch: r.epoch, intent }),
     );
-    if (!decision.allowed) throw refusalError(decision);
+    return decision.allowed
+      ? { allowed: true, write }
+      : { allowed: false, write, refusal: refusalError(decision) };
   }
 }

@@ -13,6 +13,11 @@ export interface Transport {
   onFrame(handler: (peer: string, frame: Uint8Array) => void): void;
   /** Peers with an open connection right now. */
   connectedPeers(): string[];
+  /**
+   * Installs the single handler told when the last connection to a peer closes: frames it had not sent
+   * yet will not arrive, so sessions waiting for it can end at once instead of at their round timeout.
+   */
+  onPeerDisconnect?(handler: (peer: string) => void): void;
 }
 
 /** Signs outgoing frames with this node's long-term identity key and verifies peers' signatures. */

@@ -9,7 +9,8 @@
  *     signs or aborts, it is never handed out again.
  *   - `setEpoch(e)` drops every presignature of an older epoch (they were made with the old shares) and
  *     discards results of sessions still running for an old epoch when they arrive.
- *   - A failed session is retried after a back-off (`retryDelayMs`, doubling up to `maxRetryDelayMs`).
+ *   - A failed session, or one that produced nothing, is retried after a back-off (`retryDelayMs`,
+ *     doubling up to `maxRetryDelayMs`).
  * The pool holds only what the coordinator needs (ids, epochs, public data); members keep their secret
  * shares in their PresignatureStore.
  */
@@ -208,6 +209,8 @@ export class PresignPool<P extends PooledPresignature> {
   }
 
   private accept(made: readonly P[], epoch: number): void {
+    // A session that made nothing is no progress: back off like a failure, or the pool would spin.
+    if (made.length === 0) return this.fail(new ParameterError("presigning session produced nothing"));
     this.lastError = null;
     this.retryDelay = this.opts.retryDelayMs ?? 500;
     const fresh = made.filter((p) => p.epoch === this.currentEpoch && epoch === this.currentEpoch);

@@ -19,7 +19,9 @@
  * A presignature is never reused after an abort either: only `finish` or an epoch drop end its record.
  *
  * Atomicity: calls for one presigId are serialised inside this instance, and each state change is one
- * atomic `put`. One node process owns a store (two processes must not share one ShareStore).
+ * atomic `put`. One node process owns a store (two processes must not share one ShareStore), so records
+ * of live presignatures (unused, consumed) are also kept decoded in memory, written through: the online
+ * path reads no file and decrypts nothing; only the state changes touch the disk.
  *
  * Epochs: presignatures are bound to the key's epoch (σ_j = ρ_j·x_j uses that epoch's share).
  * `dropEpochsBefore(keyId, epoch)` deletes every record of older epochs and refuses to add them again.
@@ -96,6 +98,8 @@ function decodeRecord(bytes: Uint8Array): StoredRecord {
 
 export class PresignatureStore {
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Write-through copies of the live (unused or consumed) records; spent ones are read from the store. */
+  private readonly live = new Map<string, StoredRecord>();
 
   /** `prefix` namespaces the records inside the ShareStore (one store may hold other secrets too). */
   constructor(
@@ -126,8 +130,24 @@ export class PresignatureStore {
   }
 
   private async read(presigId: string): Promise<StoredRecord | null> {
+    const cached = this.live.get(presigId);
+    if (cached) return cached;
     const bytes = await this.store.get(this.key(presigId));
-    return bytes === null ? null : decodeRecord(bytes);
+    const rec = bytes === null ? null : decodeRecord(bytes);
+    if (rec && rec.status !== "spent") this.live.set(presigId, rec);
+    return rec;
+  }
+
+  /** Durably writes `rec`, then updates the in-memory copy. */
+  private async write(presigId: string, rec: StoredRecord): Promise<void> {
+    await this.store.put(this.key(presigId), encodeRecord(rec));
+    if (rec.status === "spent") this.live.delete(presigId);
+    else this.live.set(presigId, rec);
+  }
+
+  private async remove(presigId: string): Promise<void> {
+    this.live.delete(presigId);
+    await this.store.delete(this.key(presigId));
   }
 
   private async epochFloor(keyId: string): Promise<number> {
@@ -145,10 +165,7 @@ export class PresignatureStore {
         if (p.epoch < (await this.epochFloor(p.keyId))) {
           throw new ParameterError(`presignature of dropped epoch ${p.epoch}`);
         }
-        await this.store.put(
-          this.key(p.presigId),
-          encodeRecord({ status: "unused", keyId: p.keyId, epoch: p.epoch, presignature: p }),
-        );
+        await this.write(p.presigId, { status: "unused", keyId: p.keyId, epoch: p.epoch, presignature: p });
       });
     }
   }
@@ -191,10 +208,7 @@ export class PresignatureStore {
         throw new PresignatureNotFoundError(`presignature ${presigId} was used and erased`);
       }
       if (rec.status === "unused") {
-        await this.store.put(
-          this.key(presigId),
-          encodeRecord({ ...rec, status: "consumed", digest: consumedFor }),
-        );
+        await this.write(presigId, { ...rec, status: "consumed", digest: consumedFor });
       }
       return { presignature: rec.presignature!, consumedFor };
     });
@@ -206,10 +220,7 @@ export class PresignatureStore {
       const rec = await this.read(presigId);
       if (!rec || rec.status === "spent") return;
       if (rec.status === "unused") throw new ParameterError("finish: presignature was never consumed");
-      await this.store.put(
-        this.key(presigId),
-        encodeRecord({ status: "spent", keyId: rec.keyId, epoch: rec.epoch, digest: rec.digest }),
-      );
+      await this.write(presigId, { status: "spent", keyId: rec.keyId, epoch: rec.epoch, digest: rec.digest });
     });
   }
 
@@ -218,7 +229,7 @@ export class PresignatureStore {
     await this.locked(presigId, async () => {
       const rec = await this.read(presigId);
       if (rec && rec.status !== "unused") throw new ConsumedError("discard: presignature was consumed");
-      if (rec) await this.store.delete(this.key(presigId));
+      if (rec) await this.remove(presigId);
     });
   }
 
@@ -246,7 +257,7 @@ export class PresignatureStore {
       await this.locked(id, async () => {
         const rec = await this.read(id);
         if (rec && rec.keyId === keyId && rec.epoch < epoch) {
-          await this.store.delete(this.key(id));
+          await this.remove(id);
           dropped++;
         }
       });
@@ -303,5 +314,24 @@ export async function startSignShareFromStore(
     keyId: key.keyId,
     epoch: key.epoch,
   });
+  return startSignShareFromConsumed(consumed, agreed, key);
+}
+
+/**
+ * S1 for a signer that consumed the presignature *before* the agreement finished (the node overlaps the
+ * durable write with the echo round; nothing is released by either): the share is computed only if the
+ * agreed request names the presignature and the digest it was consumed for.
+ */
+export function startSignShareFromConsumed(
+  consumed: ConsumedPresignature,
+  agreed: SignRequest,
+  key: SigningKey,
+): Start<SignMessage, EcdsaSignature> {
+  if (
+    consumed.presignature.presigId !== agreed.presigId ||
+    !bytesEqual(consumed.consumedFor, agreed.digest)
+  ) {
+    throw new ConsumedError(`presignature ${agreed.presigId} was consumed for another request`);
+  }
   return startSignShare({ request: agreed, consumed, degree: key.degree, keyEpoch: key.epoch });
 }

@@ -60,6 +60,11 @@ export interface RunnerOptions {
   readonly maxEarlyFrames?: number;
   /** Ended session ids remembered, to tell late frames from frames of future sessions. @default 4096 */
   readonly maxEndedSessions?: number;
+  /**
+   * How long a peer whose connection dropped may take to reconnect before the sessions waiting for it
+   * stop waiting (see SessionDriver.peerLost). @default 1000
+   */
+  readonly peerLossGraceMs?: number;
 }
 
 /** Traffic of one finished or running session, as seen by this member. */
@@ -88,6 +93,7 @@ export class Runner {
   private readonly limits: { maxFrames: number; maxBytes: number; ttlMs: number };
   private readonly maxEarlyFrames: number;
   private readonly maxEndedSessions: number;
+  private readonly peerLossGraceMs: number;
   private closed = false;
 
   constructor(opts: RunnerOptions) {
@@ -107,6 +113,15 @@ export class Runner {
     this.maxEarlyFrames = opts.maxEarlyFrames ?? 1024;
     this.maxEndedSessions = opts.maxEndedSessions ?? 4096;
     this.transport.onFrame((peer, bytes) => this.onFrame(peer, bytes));
+    this.peerLossGraceMs = opts.peerLossGraceMs ?? 1_000;
+    // A dropped connection may come back at once (the mesh redials); only a peer still gone after the
+    // grace period ends the sessions that wait for it.
+    this.transport.onPeerDisconnect?.((peer) => {
+      this.clock.setTimeout(() => {
+        if (this.transport.connectedPeers().includes(peer)) return;
+        for (const session of [...this.sessions.values()]) session.peerLost(peer);
+      }, this.peerLossGraceMs);
+    });
   }
 
   /**

@@ -76,6 +76,9 @@ export class SessionDriver<M, R> {
   private readonly rng: Rng;
   private round!: Round<M, R>;
   private finished = false;
+  /** Members whose connection dropped during this session (they cannot catch up: no retransmission). */
+  private readonly lost = new Set<number>();
+  private expiredEarly: Round<M, R> | undefined;
   private resolve!: (r: R) => void;
   private rejectRun!: (e: ShardlessError) => void;
   private timers: { cancel(): void }[] = [];
@@ -109,6 +112,37 @@ export class SessionDriver<M, R> {
     const peer = this.opts.members.get(sender);
     return peer !== undefined && this.deps.auth.verify(peer, frame.bytes, frame.signature);
   };
+
+  /**
+   * `peer` is gone (its last connection closed, or a frame to it could not be delivered): whatever it had
+   * not sent will not come. A round that needs every missing member ends the session now with the
+   * RoundTimeoutError it would raise at its deadline, naming the unreachable members (not proof of
+   * malice), so the coordinator can retry without them at once. A round that may complete without
+   * stragglers (expirable) stops waiting once every member it still waits for is gone.
+   */
+  peerLost(peer: string): void {
+    const member = this.memberOfPeer.get(peer);
+    if (this.finished || member === undefined) return;
+    this.lost.add(member);
+    this.settleLost();
+  }
+
+  private settleLost(): void {
+    const round = this.round as Round<M, R> | undefined; // undefined until begin() entered the first round
+    if (this.finished || this.lost.size === 0 || round === undefined) return;
+    const missing = round.missing();
+    const gone = missing.filter((m) => this.lost.has(m));
+    if (gone.length === 0) return;
+    if (isExpirable(round)) {
+      if (gone.length < missing.length || this.expiredEarly === round) return;
+      this.expiredEarly = round;
+      round.expire();
+      this.advance();
+      return;
+    }
+    const name = `${round.protocol} round ${round.number}`;
+    this.fail(new RoundTimeoutError(`${name} (members ${gone.join(", ")} unreachable)`, gone));
+  }
 
   /** Starts the protocol, then replays frames that arrived before the session started here. */
   begin(buffered: readonly InboundFrame[]): void {
@@ -199,6 +233,7 @@ export class SessionDriver<M, R> {
         this.early.delete(t.round.number);
         this.earlyCount -= queued.length;
         for (const f of queued) this.deliver(f, signedPart(f));
+        this.settleLost();
       } else {
         try {
           if (t.outgoing) this.send(t.outgoing, number + 1);
@@ -259,6 +294,8 @@ export class SessionDriver<M, R> {
         this.framesSent++;
         this.deps.transport.send(peer, bytes).catch((e: unknown) => {
           this.deps.logger.warn({ session: this.sessionHex, peer, code: asShardless(e).code }, "send failed");
+          // It cannot finish a round without our message: treat it as gone for this session.
+          this.peerLost(peer);
         });
       }
     }

@@ -31,4 +31,32 @@ describe("PresignPool low-water refill", () => {
     assert.deepEqual(batches, [4, 2, 3]);
     pool.stop();
   });
+
+  it("a session that produces nothing backs off like a failure instead of spinning", async () => {
+    const timers: number[] = [];
+    let calls = 0;
+    const pool = new PresignPool<PooledPresignature>({
+      depth: 4,
+      batchSize: 4,
+      epoch: 0,
+      retryDelayMs: 100,
+      presign: async () => {
+        calls++;
+        return [];
+      },
+      clock: {
+        now: () => 0,
+        setTimeout: (_fn: () => void, ms: number) => {
+          timers.push(ms); // never fired: the pool must wait for it
+          return { cancel() {} };
+        },
+      },
+    });
+    pool.start();
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(calls, 1, "one session, then it waits for the back-off timer");
+    assert.deepEqual(timers, [100]);
+    assert.ok(pool.lastError !== null);
+    pool.stop();
+  });
 });

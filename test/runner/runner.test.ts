@@ -19,6 +19,7 @@ import {
   seedOf,
   type Group,
 } from "./harness.js";
+import { quorumToyCodec, quorumToyStart } from "./expirable-toy.js";
 import { toyCodec, toyStart, TOY_PROTOCOL_ID, type ToyOptions, type ToyResult } from "./toy-protocol.js";
 
 const sid = (name: string) => sha256(utf8ToBytes(`runner-test/${name}`));
@@ -131,6 +132,84 @@ describe("runner over the in-memory transport", () => {
       assert.ok(!o.ok && o.error instanceof RoundTimeoutError);
       assert.deepEqual((o.error as RoundTimeoutError).missing, [3]);
     }
+  });
+
+  it("ends a session at once when a member it waits for disconnects mid-round, naming that member", async () => {
+    const clock = new ManualClock(); // never advanced: no round timeout can fire
+    const group = makeGroup([1, 2, 3], { clock });
+    group.net.addFault(faults.drop({ from: peerOf(3) })); // 3 is silent, then its connection drops
+    const runs = runToy(group, sid("disconnect"), { timeoutMs: 60_000 });
+    const [o1, o2] = [1, 2].map((id) => outcome(runs.get(id)!));
+    void outcome(runs.get(3)!);
+    await group.net.settled();
+    group.net.crash(peerOf(3));
+    await group.net.settled();
+    clock.advance(1_000); // the reconnect grace period, far below the 60 s round timeout
+    for (const o of [await o1, await o2]) {
+      assert.ok(!o.ok && o.error instanceof RoundTimeoutError);
+      assert.deepEqual(o.error.missing, [3]);
+    }
+    assert.deepEqual(group.members.get(1)!.runner.activeSessions(), []);
+  });
+
+  it("a round that may complete without stragglers stops waiting once every member it waits for is gone", async () => {
+    const clock = new ManualClock(); // never advanced: neither expiry nor timeout can fire
+    const group = makeGroup([1, 2, 3, 4], { clock });
+    group.net.addFault(faults.drop({ from: peerOf(4) }));
+    const run = (id: number) =>
+      outcome(
+        group.members.get(id)!.runner.run({
+          sessionId: sid("expirable"),
+          codec: quorumToyCodec,
+          self: id,
+          members: group.peers,
+          start: quorumToyStart,
+          roundTimeoutMs: 60_000,
+        }),
+      );
+    const [o1, o2] = [run(1), run(2)]; // 3 never starts: 1 and 2 also wait for it
+    void run(4);
+    await group.net.settled();
+    group.net.crash(peerOf(4)); // 3 still missing and connected: keep waiting
+    await group.net.settled();
+    clock.advance(1_000);
+    assert.deepEqual(group.members.get(1)!.runner.activeSessions().length, 1);
+    group.net.crash(peerOf(3)); // now everyone missing is gone: complete with what arrived
+    await group.net.settled();
+    clock.advance(1_000);
+    for (const [self, o] of [
+      [1, await o1],
+      [2, await o2],
+    ] as const) {
+      assert.ok(o.ok);
+      assert.deepEqual([...o.value.keys()].sort(), [1, 2], `member ${self}`);
+    }
+  });
+
+  it("a peer that reconnects within the grace period does not end the sessions waiting for it", async () => {
+    const clock = new ManualClock();
+    const group = makeGroup([1, 2, 3], { clock });
+    const stopDrop = group.net.addFault(faults.drop({ from: peerOf(3) }));
+    const runs = runToy(group, sid("reconnect"), { timeoutMs: 60_000, only: [1, 2] });
+    const all = [...runs.values()].map(outcome);
+    await group.net.settled();
+    group.net.crash(peerOf(3));
+    group.net.restart(peerOf(3));
+    await group.net.settled();
+    clock.advance(1_000);
+    assert.equal(group.members.get(1)!.runner.activeSessions().length, 1, "still waiting for 3");
+    stopDrop();
+    clock.advance(60_000); // 3 never ran the session: the round timeout ends it, as before
+    for (const o of await Promise.all(all)) assert.ok(!o.ok && o.error instanceof RoundTimeoutError);
+  });
+
+  it("a member that disconnects after sending everything it owed does not end the session", async () => {
+    const group = makeGroup([1, 2, 3]);
+    const runs = runToy(group, sid("late-disconnect"), { only: [1, 2, 3] });
+    const results = await Promise.all([...runs.values()]);
+    group.net.crash(peerOf(3)); // after the end: nothing to fail
+    assert.equal(results.length, 3);
+    assertHonestResults(new Map([...runs.keys()].map((id, i) => [id, results[i]])), [1, 2, 3]);
   });
 
   it("rejects a corrupted frame with a typed error and stays up", async () => {

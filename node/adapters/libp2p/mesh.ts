@@ -157,6 +157,7 @@ export class ShardlessMesh implements Startable, Transport {
   private readonly allowlist: PeerAllowlist;
 
   private handler: ((peer: string, frame: Uint8Array) => void) | null = null;
+  private disconnectHandler: ((peer: string) => void) | null = null;
   private running = false;
   private stopping = false;
   private readonly peerIds = new Map<string, PeerId>();
@@ -192,7 +193,7 @@ export class ShardlessMesh implements Startable, Transport {
       maxInboundStreams: this.maxInboundStreams,
     });
     this.components.events.addEventListener("peer:connect", this.onPeerConnect);
-    this.components.events.addEventListener("peer:disconnect", this.onPeerDisconnect);
+    this.components.events.addEventListener("peer:disconnect", this.peerDisconnected);
     this.running = true;
     this.stopping = false;
   }
@@ -218,7 +219,7 @@ export class ShardlessMesh implements Startable, Transport {
 
   stop(): void {
     this.components.events.removeEventListener("peer:connect", this.onPeerConnect);
-    this.components.events.removeEventListener("peer:disconnect", this.onPeerDisconnect);
+    this.components.events.removeEventListener("peer:disconnect", this.peerDisconnected);
     for (const s of this.streams) s.abort(new Error("transport stopped"));
     this.streams.clear();
     this.running = false;
@@ -226,6 +227,11 @@ export class ShardlessMesh implements Startable, Transport {
 
   onFrame(handler: (peer: string, frame: Uint8Array) => void): void {
     this.handler = handler;
+  }
+
+  /** See Transport.onPeerDisconnect: called when the last connection to an allowed peer closes. */
+  onPeerDisconnect(handler: (peer: string) => void): void {
+    this.disconnectHandler = handler;
   }
 
   connectedPeers(): string[] {
@@ -417,9 +423,10 @@ export class ShardlessMesh implements Startable, Transport {
     this.metrics.peersConnected(this.connectedPeers().length);
   };
 
-  private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => {
+  private readonly peerDisconnected = (evt: CustomEvent<PeerId>): void => {
     const peer = evt.detail.toString();
     this.metrics.peersConnected(this.connectedPeers().length);
+    if (this.allowlist.has(peer)) this.disconnectHandler?.(peer);
     const stream = this.ready.get(peer);
     if (stream) this.dropStream(peer, stream);
     const r = this.redials.get(peer);

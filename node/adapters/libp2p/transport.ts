@@ -95,6 +95,7 @@ export async function createLibp2pTransport(init: Libp2pTransportInit): Promise<
     send: (peer, frame) => mesh.send(peer, frame),
     onFrame: (handler) => mesh.onFrame(handler),
     connectedPeers: () => mesh.connectedPeers(),
+    onPeerDisconnect: (handler) => mesh.onPeerDisconnect(handler),
     setPeers: (peers) => mesh.setPeers(peers),
     allowedPeers: () => allowlist.list(),
     multiaddrs: () => node.getMultiaddrs().map(String),

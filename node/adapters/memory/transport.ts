@@ -55,6 +55,7 @@ export interface PeerTraffic {
 export class MemoryNetwork {
   private readonly clock: Clock;
   private readonly handlers = new Map<string, ((peer: string, frame: Uint8Array) => void) | undefined>();
+  private readonly disconnectHandlers = new Map<string, (peer: string) => void>();
   private readonly crashed = new Set<string>();
   private faults: Fault[] = [];
   private immediate = 0;
@@ -82,9 +83,13 @@ export class MemoryNetwork {
     };
   }
 
-  /** Stops `peer`: its sends reject and frames to it are lost. */
+  /** Stops `peer`: its sends reject, frames to it are lost, and every other peer sees it disconnect. */
   crash(peer: string): void {
+    if (this.crashed.has(peer)) return;
     this.crashed.add(peer);
+    for (const [other, handler] of this.disconnectHandlers) {
+      if (other !== peer && this.isUp(other)) this.nextTick(() => handler(peer));
+    }
   }
 
   restart(peer: string): void {
@@ -108,6 +113,11 @@ export class MemoryNetwork {
   /** @internal */
   setHandler(peer: string, handler: (peer: string, frame: Uint8Array) => void): void {
     this.handlers.set(peer, handler);
+  }
+
+  /** @internal */
+  setDisconnectHandler(peer: string, handler: (peer: string) => void): void {
+    this.disconnectHandlers.set(peer, handler);
   }
 
   /** @internal */
@@ -135,10 +145,15 @@ export class MemoryNetwork {
       this.clock.setTimeout(deliver, d.delayMs);
       return;
     }
+    this.nextTick(deliver);
+  }
+
+  /** Runs `fn` on a later tick; `settled()` waits for it. */
+  private nextTick(fn: () => void): void {
     this.immediate++;
     setImmediate(() => {
       try {
-        deliver();
+        fn();
       } finally {
         if (--this.immediate === 0) {
           const waiters = this.idleWaiters;
@@ -162,6 +177,10 @@ class MemoryTransport implements Transport {
 
   onFrame(handler: (peer: string, frame: Uint8Array) => void): void {
     this.network.setHandler(this.self, handler);
+  }
+
+  onPeerDisconnect(handler: (peer: string) => void): void {
+    this.network.setDisconnectHandler(this.self, handler);
   }
 
   connectedPeers(): string[] {

@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import { bytesToHex, sha256, utf8ToBytes } from "../../../node/crypto/index.js";
 import { ConsumedError, DecodeError, ParameterError } from "../../../node/protocol/errors.js";
 import { encodePresignature, type Presignature } from "../../../node/protocols/ecdsa/index.js";
-import { PresignatureNotFoundError, PresignatureStore } from "../../../node/runner/presignatures.js";
+import {
+  PresignatureNotFoundError,
+  PresignatureStore,
+  startSignShareFromConsumed,
+} from "../../../node/runner/presignatures.js";
 import { dealEcdsaKey, presignAll } from "./harness.js";
 import { MemoryShareStore } from "./memory-share-store.js";
 
@@ -98,12 +102,28 @@ describe("PresignatureStore", () => {
     assert.equal(await store.dropEpochsBefore(keyId, 1), 0);
   });
 
-  it("a corrupt record is a DecodeError, never garbage", async () => {
-    const { store, backing } = await fresh();
+  it("a corrupt record is a DecodeError, never garbage (read by a fresh instance, as after a restart)", async () => {
+    const { backing } = await fresh();
     const k = `ecdsa-presig/${batch[0].presigId}`;
     const raw = (await backing.get(k))!;
     raw[raw.length - 1] ^= 0xff;
     await backing.put(k, raw.subarray(0, raw.length - 1));
-    await assert.rejects(store.consume(batch[0].presigId, h("a")), DecodeError);
+    await assert.rejects(new PresignatureStore(backing).consume(batch[0].presigId, h("a")), DecodeError);
+  });
+
+  it("consumed before agreement: a share is computed only for the digest it was consumed for", async () => {
+    const { store } = await fresh();
+    const p = batch[0];
+    const consumed = await store.consume(p.presigId, h("a"));
+    const signing = { keyId, degree: 1, epoch: p.epoch };
+    const request = { keyId, epoch: p.epoch, presigId: p.presigId, signers: p.signers, digest: h("b") };
+    assert.throws(() => startSignShareFromConsumed(consumed, request, signing), ConsumedError);
+    const other = batch[1].presigId;
+    assert.throws(
+      () => startSignShareFromConsumed(consumed, { ...request, presigId: other, digest: h("a") }, signing),
+      ConsumedError,
+    );
+    const start = startSignShareFromConsumed(consumed, { ...request, digest: h("a") }, signing);
+    assert.equal(start.outgoing.length, 1);
   });
 });
