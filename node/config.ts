@@ -175,6 +175,23 @@ export const configSchema = z
     policyFile: filePath.optional(),
     /** This member's hash-chained audit log of signing decisions. */
     auditLog: filePath.default("audit.log"),
+    /**
+     * Scheduled proactive refresh (coordinator/lifecycle-schedule.ts): every `everyBlocks` blocks since a
+     * key's last epoch, the lowest-id participant refreshes it. Per key id: its own period (0: on demand
+     * only). Absent: keys are refreshed on demand only.
+     */
+    refresh: z
+      .object({
+        everyBlocks: int(1, 1_000_000_000).optional(),
+        keys: z
+          .record(
+            nonEmpty.regex(/^[0-9]+$/, "expected a key id"),
+            z.object({ everyBlocks: int(0, 1_000_000_000) }).strict(),
+          )
+          .default({}),
+      })
+      .strict()
+      .default({}),
     /** ECDSA presignatures kept ready per key. */
     presignPoolDepth: int(0, 10_000).default(16),
     timeouts: z

@@ -28,6 +28,8 @@ import { KeyRing } from "./coordinator/keyring.js";
 import { Keygen } from "./coordinator/keygen.js";
 import { PersistentIdempotencyStore } from "./coordinator/idempotency-store.js";
 import { LifecycleService, RecoveryService } from "./coordinator/lifecycle.js";
+import { crashPointFromEnv } from "./coordinator/lifecycle-faults.js";
+import { ReshareService } from "./coordinator/reshare.js";
 import { installSchemes } from "./coordinator/schemes.js";
 import { SignGate } from "./coordinator/sign-gate.js";
 import { readPolicyBook } from "./policy/approvals/policy.js";
@@ -177,8 +179,17 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   const keygen = new Keygen(ctx, schemes.signRecord);
   const coordinator = new Coordinator(ctx, keygen);
   for (const s of schemes.services) coordinator.use(s);
-  const lifecycle = new LifecycleService(ctx, invitations, schemes.signRecord, keygen, (id) =>
-    coordinator.keyStatus(id),
+  const lifecycle = new LifecycleService(
+    ctx,
+    invitations,
+    schemes.signRecord,
+    keygen,
+    (id) => coordinator.keyStatus(id),
+    {
+      crash: crashPointFromEnv(opts.env ?? process.env, log),
+      schedule: config.refresh,
+      onSwitch: async (keyId, epoch) => schemes.onEpochAdvanced?.(keyId, epoch),
+    },
   );
   const recovery = new RecoveryService(ctx, invitations);
   coordinator.use({
@@ -189,9 +200,25 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
       return result;
     },
   });
+  const reshare = new ReshareService(ctx, invitations, {
+    signRecord: schemes.signRecord,
+    keygen,
+    groupStatus: (groupId) => coordinator.group(groupId),
+    forgetPresignatures: (keyId) => schemes.onShareRecovered?.(keyId),
+  });
+  coordinator.use({ reshare: (...args) => reshare.reshare(...args) });
+  coordinator.onMembershipChanged = async (groupId) => {
+    for (const { keyId, epoch } of await reshare.onMembershipChanged(groupId)) {
+      await coordinator.onEpochAdvanced(keyId, epoch); // the reshared share is installed: erase older epochs
+    }
+  };
   coordinator.onEpochAdvanced = async (keyId, epoch) => {
-    await lifecycle.onEpochAdvanced(keyId, epoch);
-    await schemes.onEpochAdvanced?.(keyId, epoch);
+    const held = await lifecycle.onEpochAdvanced(keyId, epoch);
+    // Registry ahead of the share held (a reshared share is installed on MembershipChanged): a pool
+    // moved to an epoch it cannot presign for would refill forever, so it goes until the share arrives.
+    if (held !== undefined && held < epoch) schemes.onShareRecovered?.(keyId);
+    // Events replayed at start may be older than the epoch held: never move the pools back.
+    await schemes.onEpochAdvanced?.(keyId, Math.max(epoch, held ?? epoch));
   };
 
   const syncPeers = async () => {
@@ -222,15 +249,22 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     );
   }
 
-  const follower: RegistryFollower = registry.follow((event) => coordinator.onRegistryEvent(event), {
-    fromBlock: 0,
-    confirmations: config.chain.confirmations,
-    pollIntervalMs: 250,
-    onError: (e) =>
-      log.warn({ error: e instanceof Error ? e.message : String(e) }, "registry follower error"),
-  });
+  const follower: RegistryFollower = registry.follow(
+    (event) => {
+      lifecycle.observe(event);
+      return coordinator.onRegistryEvent(event);
+    },
+    {
+      fromBlock: 0,
+      confirmations: config.chain.confirmations,
+      pollIntervalMs: 250,
+      onError: (e) =>
+        log.warn({ error: e instanceof Error ? e.message : String(e) }, "registry follower error"),
+    },
+  );
   await follower.poll();
   follower.start();
+  await lifecycle.start(); // converge keys whose refresh was interrupted while this node was down
 
   const api: ApiServer = createApiServer({
     services: coordinator,
@@ -264,6 +298,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
       if (stopped) return;
       stopped = true;
       clearInterval(gauges);
+      lifecycle.stop();
       await schemes.stop?.();
       await api.stop();
       await follower.stop();

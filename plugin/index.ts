@@ -41,6 +41,10 @@ const group = {
 } as const;
 const optionalString = (name: string, description: string) =>
   ({ name, description, type: ArgumentType.STRING_WITHOUT_DEFAULT, defaultValue: undefined }) as const;
+const unsignedTransaction = optionalString(
+  "transaction",
+  "Unsigned serialized transaction (0x…, type 0 or 2)",
+);
 
 export default definePlugin({
   id: PLUGIN_ID,
@@ -102,11 +106,43 @@ export default definePlugin({
       .addOption(optionalString("message", "Text message (EIP-191 personal message for ecdsa)"))
       .addOption(optionalString("messageHex", "Message bytes (0x…)"))
       .addOption(optionalString("typedData", "JSON file with { domain, types, message } (ecdsa)"))
+      .addOption(unsignedTransaction)
       .addOption(optionalString("variant", "Schnorr variant: bip340 (default) or rfc9591"))
+      .addOption(
+        optionalString(
+          "approvals",
+          "Approvals file (from `shardless approve --out`) to send with the request",
+        ),
+      )
       .addOption(requestId)
       .addOption(node)
       .addFlag(json)
       .setAction(() => import("./internal/tasks/sign.js"))
+      .build(),
+
+    task(["shardless", "approve"], "Approve a pending sign request as a designated approver (EIP-712)")
+      .addOption(key)
+      .addOption(
+        optionalString("requestId", "Request id of the sign request (the approval is valid for it only)"),
+      )
+      .addOption(optionalString("digest", "32-byte digest (0x…)"))
+      .addOption(optionalString("message", "Text message"))
+      .addOption(optionalString("messageHex", "Message bytes (0x…)"))
+      .addOption(optionalString("typedData", "JSON file with { domain, types, message }"))
+      .addOption(unsignedTransaction)
+      .addOption(
+        optionalString("approver", "Approver address among the network's accounts (default: the first)"),
+      )
+      .addOption({
+        name: "expiresIn",
+        description: "Seconds the approval stays valid",
+        type: ArgumentType.INT,
+        defaultValue: 3600,
+      })
+      .addOption(optionalString("out", "Approvals file to add the approval to (created if missing)"))
+      .addOption(node)
+      .addFlag(json)
+      .setAction(() => import("./internal/tasks/approve.js"))
       .build(),
 
     task(["shardless", "send"], "Send a transaction from a group key's address")
@@ -202,6 +238,13 @@ export default definePlugin({
       .build(),
 
     task(["shardless", "demo"], "Run the full lifecycle on a throwaway devnet and print a summary")
+      .addOption({
+        name: "members",
+        description: "Members of the throwaway devnet (default: shardless.devnet.members)",
+        type: ArgumentType.INT,
+        defaultValue: 0,
+      })
+      .addOption(optionalString("dir", "Its directory (default: <shardless.devnet.dataDir>-demo)"))
       .addFlag(json)
       .setAction(() => import("./internal/tasks/demo.js"))
       .build(),

@@ -58,9 +58,14 @@ export class Coordinator implements NodeServices {
       case "MemberRemoved":
       case "MemberUpdated":
       case "GroupCreated":
+      case "MembershipChangeRequested":
+        await this.ctx.groups.reload();
+        this.onPeersChanged();
+        return;
       case "MembershipChanged":
         await this.ctx.groups.reload();
         this.onPeersChanged();
+        await this.onMembershipChanged(String(event.groupId));
         return;
       case "KeyRequested": {
         const group = this.ctx.groups.get(String(event.groupId));
@@ -96,6 +101,9 @@ export class Coordinator implements NodeServices {
   /** Called on EpochAdvanced (node.ts connects the lifecycle service). */
   onEpochAdvanced: (keyId: string, epoch: number) => Promise<void> = async () => {};
 
+  /** Called after a group's committee changed (node.ts connects the reshare service). */
+  onMembershipChanged: (groupId: string) => Promise<void> = async () => {};
+
   /** Called when group membership changed (node.ts updates the transport's allowlist). */
   onPeersChanged: () => void = () => {};
 
@@ -119,6 +127,11 @@ export class Coordinator implements NodeServices {
       peers,
       groups,
     };
+  }
+
+  /** One group as the API reports it (also for a group this node just left). */
+  async group(groupId: string): Promise<GroupStatus> {
+    return this.groupStatus(groupId, new Set(this.ctx.connectedPeers()));
   }
 
   private groupStatus(groupId: string, connected: Set<string>): GroupStatus {

@@ -33,6 +33,8 @@ export class Invitations {
   private readonly handlers = new Map<InviteKind, InviteHandler>();
   private readonly waiting = new Map<string, (e: DeclinedError) => void>();
   private readonly done = new Map<string, () => void>();
+  /** Invites (by invite session id) whose participant side has joined its protocol session. */
+  private readonly joined = new Set<string>();
 
   constructor(private readonly ctx: NodeContext) {
     ctx.control.onControl((peer, frame, message) => this.onControl(peer, frame, message));
@@ -93,6 +95,7 @@ export class Invitations {
       return result;
     } finally {
       controller.abort();
+      this.joined.delete(key);
       this.waiting.delete(key);
       this.done.delete(key);
     }
@@ -110,6 +113,7 @@ export class Invitations {
     signal?: AbortSignal,
   ): Promise<R> {
     const group = this.ctx.groups.get(invite.groupId);
+    this.joined.add(bytesToHex(inviteSessionId(invite)));
     return this.ctx.runner.run({
       sessionId,
       codec,
@@ -167,14 +171,26 @@ export class Invitations {
     }
     const handler = this.handlers.get(invite.kind);
     if (!handler) {
-      void this.decline(invite, sessionId, peer, new PolicyError(`this node does not run ${invite.kind}`));
+      void this.decline(invite, sessionId, peer, {
+        code: "POLICY",
+        message: `this node does not run ${invite.kind}`,
+      });
       return;
     }
-    handler(invite, sessionId).catch((e: unknown) => {
-      log.warn({ error: e instanceof ShardlessError ? e.code : "INTERNAL" }, "invited session failed");
-      if (e instanceof PolicyError || e instanceof DeclineError)
-        void this.decline(invite, sessionId, peer, e);
-    });
+    const key = bytesToHex(sessionId);
+    handler(invite, sessionId)
+      .catch((e: unknown) => {
+        const code = e instanceof ShardlessError ? e.code : "INTERNAL";
+        log.warn({ error: code }, "invited session failed");
+        // A failure before our side joined the session (e.g. a pooled presignature this member no longer
+        // holds) is a refusal: without a Decline the coordinator would wait out a round timeout. Once
+        // joined, the session's own abort or timeout tells the coordinator.
+        if (e instanceof PolicyError || e instanceof DeclineError || !this.joined.has(key)) {
+          const message = e instanceof ShardlessError ? e.message : "internal error";
+          void this.decline(invite, sessionId, peer, { code, message });
+        }
+      })
+      .finally(() => this.joined.delete(key));
   }
 
   /** As participant: tell the coordinator our side is complete (see `coordinate`'s `awaitDoneFrom`). */
@@ -192,15 +208,12 @@ export class Invitations {
     invite: Invite,
     sessionId: Uint8Array,
     peer: string,
-    e: ShardlessError,
+    reason: { code: string; message: string },
   ): Promise<void> {
     const self = this.ctx.groups.get(invite.groupId).self!;
+    const decline = { code: reason.code, message: reason.message.slice(0, 500) };
     await this.ctx.control
-      .send(
-        peer,
-        { sessionId, from: self, to: invite.coordinator },
-        { type: "decline", decline: { code: e.code, message: e.message.slice(0, 500) } },
-      )
+      .send(peer, { sessionId, from: self, to: invite.coordinator }, { type: "decline", decline })
       .catch((err: unknown) =>
         this.ctx.logger.warn(
           { peer, error: err instanceof Error ? err.name : String(err) },

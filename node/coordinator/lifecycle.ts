@@ -8,11 +8,14 @@
  *      authority key for an encryption key) and the registry advances the epoch;
  *   4. on EpochAdvanced every member erases the shares of older epochs.
  * A member that crashes keeps its last working share: epoch e is erased only after the registry moved on.
+ * At start and on every EpochAdvanced each key converges to the registry's epoch (lifecycle-sync.ts); an
+ * epoch committed by certificate but not published (the coordinator failed after step 2) is published by
+ * the lowest online participant. Refreshes can also run on a schedule (lifecycle-schedule.ts).
  */
 import { bytesEqual, bytesToHex, hexToBytes } from "../crypto/hash.js";
 import type { RecoverResult } from "../adapters/api/services.js";
 import { ByteWriter, decodeWith } from "../protocol/codec.js";
-import { ParameterError, ProtocolAbortError } from "../protocol/errors.js";
+import { ParameterError, ProtocolAbortError, ShardlessError } from "../protocol/errors.js";
 import {
   recoverCodec,
   recoverySession,
@@ -20,6 +23,7 @@ import {
   startRecoveryTarget,
 } from "../protocols/recover/index.js";
 import { memberSetHash } from "../adapters/chain/record.js";
+import type { RegistryEvent } from "../adapters/chain/types.js";
 import { UnavailableError } from "../adapters/api/errors.js";
 import type { KeyStatus } from "../client/types.js";
 import {
@@ -42,19 +46,71 @@ import {
 import { refreshCodec, refreshSessionId, startRefresh, startRefreshAck } from "../protocols/refresh/index.js";
 import type { NodeContext } from "./context.js";
 import { DeclineError, type Invitations } from "./invites.js";
+import { noCrash, type CrashPoint } from "./lifecycle-faults.js";
+import { refreshDue, refreshPeriod, type RefreshSchedule } from "./lifecycle-schedule.js";
+import { EpochSync, ackVerifier, certificatePath, pendingPath, type SwitchHook } from "./lifecycle-sync.js";
 import type { Invite } from "./invite.js";
 import type { Keygen, RecordSigner } from "./keygen.js";
 import { awaitKey, onlineMembers, requireHeldKey } from "./keys-util.js";
 
+export interface LifecycleOptions {
+  /** TEST-ONLY crash hook (lifecycle-faults.ts); a no-op unless armed. */
+  readonly crash?: CrashPoint;
+  /** Scheduled refresh per key (config `refresh`); absent: on demand only. */
+  readonly schedule?: RefreshSchedule;
+  /**
+   * Called right after this member switched `keyId` to a new epoch (certificate or registry): the
+   * schemes move their presignature pools along and drop older epochs' presignatures.
+   */
+  readonly onSwitch?: SwitchHook;
+}
+
+/** How often the service looks for due refreshes and unpublished epochs. */
+const TICK_MS = 1_000;
+/** Wait after a failed scheduled refresh or publication before trying that key again. */
+const RETRY_MS = 5_000;
+
 export class LifecycleService {
+  /** Refreshes running here (as coordinator or participant): keyId → requestId. One per key at a time. */
+  private readonly running = new Map<string, string>();
+  /** Block of each key's last epoch (KeyPublished / EpochAdvanced), from the registry follower. */
+  private readonly epochBlocks = new Map<string, number>();
+  /** Keys whose scheduled refresh failed: keyId → earliest retry (ms). */
+  private readonly scheduleBackoff = new Map<string, number>();
+  private readonly crash: CrashPoint;
+  private readonly sync: EpochSync;
+  private ticker: ReturnType<typeof setInterval> | undefined;
+  private ticking = false;
+
   constructor(
     private readonly ctx: NodeContext,
     private readonly invitations: Invitations,
     private readonly signRecord: RecordSigner,
     private readonly keygen: Keygen,
     private readonly keyStatus: (keyId: string) => KeyStatus,
+    private readonly opts: LifecycleOptions = {},
   ) {
+    this.crash = opts.crash ?? noCrash;
+    this.sync = new EpochSync(ctx, this.crash, opts.onSwitch);
     invitations.handle("refresh", (invite) => this.participate(invite));
+  }
+
+  /** At start (after the follower caught up): converge every key, then watch schedules and publications. */
+  async start(): Promise<void> {
+    await this.sync.syncAll();
+    this.ticker = setInterval(() => void this.tick(), TICK_MS);
+    this.ticker.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.ticker);
+  }
+
+  /** Registry events with their block (node.ts feeds every event): the schedule counts from them. */
+  observe(event: RegistryEvent): void {
+    if (event.name === "KeyPublished" || event.name === "EpochAdvanced") {
+      this.epochBlocks.set(String(event.keyId), event.meta.blockNumber);
+    }
   }
 
   async refresh(keyId: string, requestId: string): Promise<KeyStatus> {
@@ -79,15 +135,40 @@ export class LifecycleService {
       params: new Uint8Array(0),
     };
     const t0 = this.ctx.clock.now();
-    const next = await this.runRefresh(invite, groupId, share, true);
-    await this.publishEpoch(groupId, next);
+    const next = await this.exclusive(keyId, requestId, () => this.runRefresh(invite, groupId, share, true));
+    try {
+      await this.publishEpoch(groupId, next);
+    } catch (e) {
+      // Committed here but not in the registry: retried by the tick (lowest online member) until it is.
+      this.sync.unpublished.set(keyId, this.ctx.clock.now() + RETRY_MS);
+      throw e;
+    }
     this.ctx.metrics.recordSession("refresh", "ok", (this.ctx.clock.now() - t0) / 1000);
     return this.keyStatus(keyId);
   }
 
   private async participate(invite: Invite): Promise<void> {
-    const { groupId, share } = await awaitKey(this.ctx, invite.keyId, undefined, invite.epoch);
-    await this.runRefresh(invite, groupId, share, false);
+    await this.exclusive(invite.keyId, invite.requestId, async () => {
+      const { groupId, share } = await awaitKey(this.ctx, invite.keyId, undefined, invite.epoch);
+      await this.runRefresh(invite, groupId, share, false);
+    });
+  }
+
+  /**
+   * One refresh per key at a time on this member: a second one (another coordinator's concurrent
+   * invite, or a second request) is declined, so two refreshes never interleave their pending epochs.
+   */
+  private async exclusive<R>(keyId: string, requestId: string, run: () => Promise<R>): Promise<R> {
+    const other = this.running.get(keyId);
+    if (other !== undefined) {
+      throw new DeclineError(`a refresh of key ${keyId} is already running (request ${other})`);
+    }
+    this.running.set(keyId, requestId);
+    try {
+      return await run();
+    } finally {
+      this.running.delete(keyId);
+    }
   }
 
   /** Steps 1–2 (both roles): refresh, persist pending, ACK session, switch. */
@@ -105,30 +186,29 @@ export class LifecycleService {
       : await this.invitations.run(invite, sessionId, refreshCodec, start);
     const pending = preparePending(output, (statement) => this.ctx.auth.sign(statement));
     const epoch = pending.share.public.epoch;
-    const pendingPath = `pending/${groupId}/${invite.keyId}/${epoch}`;
-    await this.ctx.store.put(pendingPath, encodePendingEpoch(pending));
-    const peers = this.ctx.groups.peerMap(groupId, invite.participants);
-    const verify = (member: number, statement: Uint8Array, signature: Uint8Array) => {
-      const peer = peers.get(member);
-      return peer !== undefined && this.ctx.auth.verify(peer, statement, signature);
-    };
+    const pendingAt = pendingPath(groupId, invite.keyId, epoch);
+    await this.ctx.store.put(pendingAt, encodePendingEpoch(pending));
+    this.ctx.logger.info(
+      { keyId: invite.keyId, epoch, event: "refresh-pending-stored" },
+      "pending epoch stored",
+    );
+    this.crash("pending-stored");
     const certificate = await this.ctx.runner.run({
       sessionId: ackSessionId(sessionId),
       codec: lifecycleCodec(PROTOCOL_IDS.refresh),
       self: share.self,
-      members: peers,
-      start: startRefreshAck(pending, verify),
+      members: this.ctx.groups.peerMap(groupId, invite.participants),
+      start: startRefreshAck(pending, ackVerifier(this.ctx, groupId, invite.participants)),
       roundTimeoutMs: this.ctx.timeouts.roundMs,
     });
     // Certificate held: every participant has epoch e+1 stored. Switch (epoch e stays until the registry moves).
-    await this.ctx.store.put(
-      `certificates/${groupId}/${invite.keyId}/${epoch}`,
-      encodeCertificate(certificate),
-    );
+    await this.ctx.store.put(certificatePath(groupId, invite.keyId, epoch), encodeCertificate(certificate));
     await this.ctx.keys.put(groupId, pending.share);
-    await this.ctx.store.delete(pendingPath);
+    this.crash("certificate-stored");
+    await this.opts.onSwitch?.(invite.keyId, epoch);
+    await this.ctx.store.delete(pendingAt);
     this.ctx.logger.info(
-      { keyId: invite.keyId, epoch },
+      { keyId: invite.keyId, epoch, event: "refresh-committed" },
       "refresh committed locally; waiting for the registry",
     );
     return pending.share;
@@ -160,17 +240,94 @@ export class LifecycleService {
     this.ctx.logger.info({ keyId: p.keyId, epoch: p.epoch }, "epoch advanced in the registry");
   }
 
-  /** Step 4, on EpochAdvanced: erase older epochs of the key (only if we hold the new one). */
-  async onEpochAdvanced(keyId: string, epoch: number): Promise<void> {
-    const held = this.ctx.keys.get(keyId);
-    if (!held || held.share.public.epoch < epoch) {
-      this.ctx.logger.warn(
-        { keyId, epoch },
-        "registry is at an epoch this member does not hold: recovery needed",
-      );
-      return;
+  /**
+   * Step 4, on EpochAdvanced (also replayed at start for events missed while down): converge to the
+   * registry — promote a confirmed pending share, then erase older epochs (lifecycle-sync.ts). Returns
+   * the epoch this member holds afterwards (undefined: no share of the key).
+   */
+  async onEpochAdvanced(keyId: string, _epoch: number): Promise<number | undefined> {
+    const plan = await this.sync.sync(keyId);
+    return plan?.epoch ?? this.ctx.keys.get(keyId)?.share.public.epoch;
+  }
+
+  /** Every second: publish epochs committed but not in the registry, trigger scheduled refreshes. */
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.publishPending();
+      await this.scheduled();
+    } catch (e) {
+      this.ctx.logger.warn({ error: e instanceof Error ? e.message : String(e) }, "lifecycle tick failed");
+    } finally {
+      this.ticking = false;
     }
-    await this.ctx.keys.eraseBelow(held.groupId, keyId, epoch);
+  }
+
+  /** The lowest online participant publishes an epoch every participant committed (certificate). */
+  private async publishPending(): Promise<void> {
+    for (const [keyId, notBefore] of this.sync.unpublished) {
+      const held = this.ctx.keys.get(keyId);
+      if (!held || this.running.has(keyId) || this.ctx.clock.now() < notBefore) continue;
+      const online = onlineMembers(this.ctx, held.groupId).filter((id) =>
+        held.share.public.participants.includes(id),
+      );
+      if (online[0] !== held.share.self) continue;
+      const plan = await this.sync.sync(keyId);
+      if (plan?.state !== "unpublished") continue;
+      this.ctx.logger.info(
+        { keyId, epoch: held.share.public.epoch, event: "epoch-publish-retry" },
+        "publishing an epoch the registry does not show yet",
+      );
+      try {
+        await this.publishEpoch(held.groupId, held.share);
+        await this.sync.sync(keyId);
+      } catch (e) {
+        this.sync.unpublished.set(keyId, this.ctx.clock.now() + RETRY_MS);
+        this.ctx.logger.warn(
+          { keyId, error: e instanceof ShardlessError ? e.code : String(e) },
+          "epoch publication failed; will retry",
+        );
+      }
+    }
+  }
+
+  private async scheduled(): Promise<void> {
+    const schedule = this.opts.schedule;
+    if (!schedule) return;
+    let height: number | undefined;
+    for (const held of this.ctx.keys.all()) {
+      const p = held.share.public;
+      const period = refreshPeriod(schedule, p.keyId);
+      if (period === undefined || this.running.has(p.keyId) || this.sync.unpublished.has(p.keyId)) continue;
+      if (this.ctx.keys.disputed.has(p.keyId)) continue;
+      if (this.ctx.clock.now() < (this.scheduleBackoff.get(p.keyId) ?? 0)) continue;
+      height ??= await this.ctx.provider.getBlockNumber();
+      const due = refreshDue({
+        period,
+        lastEpochBlock: this.epochBlocks.get(p.keyId),
+        height,
+        self: held.share.self,
+        participants: p.participants,
+        online: onlineMembers(this.ctx, held.groupId),
+      });
+      if (!due) continue;
+      // Only from the epoch the registry shows: never refresh on top of an unsettled transition.
+      const plan = await this.sync.sync(p.keyId);
+      if (plan?.state !== "settled") continue;
+      const requestId = `scheduled-${p.keyId}-e${p.epoch}-b${height}`;
+      this.ctx.logger.info(
+        { keyId: p.keyId, epoch: p.epoch, height, event: "refresh-scheduled" },
+        "scheduled refresh",
+      );
+      this.refresh(p.keyId, requestId).catch((e: unknown) => {
+        this.scheduleBackoff.set(p.keyId, this.ctx.clock.now() + RETRY_MS);
+        this.ctx.logger.warn(
+          { keyId: p.keyId, error: e instanceof ShardlessError ? e.code : String(e) },
+          "scheduled refresh failed; will retry",
+        );
+      });
+    }
   }
 }
 

@@ -33,14 +33,16 @@ export interface ShardlessDevnetUserConfig {
   members?: number;
   /** @default 1 */
   degree?: number;
-  /** Port of Hardhat's JSON-RPC node. @default 8545 */
+  /** Port of Hardhat's JSON-RPC node. @default a free port, new on every start */
   chainPort?: number;
-  /** Member i's API listens on apiBasePort + i - 1. @default 7101 */
+  /** Member i's API listens on apiBasePort + i - 1. @default free ports, new on every start */
   apiBasePort?: number;
-  /** Member i's libp2p listens on p2pBasePort + i - 1. @default 7201 */
+  /** Member i's libp2p listens on p2pBasePort + i - 1. @default free ports, new on every start */
   p2pBasePort?: number;
   /** Relative to the project root. @default ".shardless/devnet" */
   dataDir?: string;
+  /** A policy book (JSON, relative to the project root) every devnet member enforces before signing. */
+  policyFile?: string;
 }
 
 export interface ShardlessUserConfig {
@@ -68,7 +70,11 @@ export interface ShardlessNodeConfig {
   token: TokenSource;
 }
 
-export type ShardlessDevnetConfig = Required<ShardlessDevnetUserConfig>;
+/** Ports and the policy file stay optional: unset ports are picked free on every start. */
+export type ShardlessDevnetConfig = Required<
+  Pick<ShardlessDevnetUserConfig, "members" | "degree" | "dataDir">
+> &
+  Pick<ShardlessDevnetUserConfig, "chainPort" | "apiBasePort" | "p2pBasePort" | "policyFile">;
 
 export interface ShardlessConfig {
   nodes: ShardlessNodeConfig[];
@@ -82,9 +88,6 @@ export interface ShardlessConfig {
 export const DEVNET_DEFAULTS: ShardlessDevnetConfig = {
   members: 3,
   degree: 1,
-  chainPort: 8545,
-  apiBasePort: 7101,
-  p2pBasePort: 7201,
   dataDir: ".shardless/devnet",
 };
 
@@ -128,6 +131,7 @@ const devnetSchema = z
     apiBasePort: portSchema.optional(),
     p2pBasePort: portSchema.optional(),
     dataDir: z.string().min(1).optional(),
+    policyFile: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((d, ctx) => {
@@ -140,7 +144,41 @@ const devnetSchema = z
         message: `Expected degree < members (${members})`,
       });
     }
+    for (const issue of devnetPortClashes(d, members))
+      ctx.addIssue({ code: z.ZodIssueCode.custom, ...issue });
   });
+
+/**
+ * Fixed devnet ports must not collide: member i uses apiBasePort + i - 1 and p2pBasePort + i - 1, so the
+ * two ranges of `members` ports and the chain port must be disjoint and end at 65535 or below.
+ */
+export function devnetPortClashes(
+  d: Pick<ShardlessDevnetUserConfig, "chainPort" | "apiBasePort" | "p2pBasePort">,
+  members: number,
+): { path: string[]; message: string }[] {
+  const issues: { path: string[]; message: string }[] = [];
+  const ranges: { field: string; from: number; to: number }[] = [];
+  if (d.chainPort !== undefined) ranges.push({ field: "chainPort", from: d.chainPort, to: d.chainPort });
+  for (const field of ["apiBasePort", "p2pBasePort"] as const) {
+    const base = d[field];
+    if (base === undefined) continue;
+    if (base + members - 1 > 65535) {
+      issues.push({ path: [field], message: `Expected ${field} + members - 1 <= 65535` });
+    }
+    ranges.push({ field, from: base, to: base + members - 1 });
+  }
+  for (const [i, a] of ranges.entries()) {
+    for (const b of ranges.slice(i + 1)) {
+      if (a.from <= b.to && b.from <= a.to) {
+        issues.push({
+          path: [b.field],
+          message: `Ports ${b.from}-${b.to} (${b.field}) overlap ${a.field}'s ${a.from}-${a.to} for ${members} members`,
+        });
+      }
+    }
+  }
+  return issues;
+}
 
 export const shardlessUserConfigSchema = z
   .object({
@@ -190,6 +228,7 @@ export function resolveShardlessConfig(
   for (const [network, address] of Object.entries(u.registry ?? {})) registry[network] = getAddress(address);
   const devnet = { ...DEVNET_DEFAULTS, ...(u.devnet ?? {}) };
   devnet.dataDir = path.resolve(projectRoot, devnet.dataDir);
+  if (devnet.policyFile !== undefined) devnet.policyFile = path.resolve(projectRoot, devnet.policyFile);
   return {
     nodes,
     registry,

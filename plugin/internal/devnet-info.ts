@@ -3,11 +3,10 @@
  * scripts/devnet/devnet.ts (`npx hardhat shardless devnet`). Every other task falls back to it when
  * `shardless.nodes` is empty, so the devnet needs no configuration.
  */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { DEVNET_INFO_FILE } from "./constants.js";
-import { ShardlessPluginError } from "./errors.js";
+import { readJsonFile } from "./json-file.js";
 
 /** The fields of scripts/devnet/devnet.ts's DevnetInfo that the plugin uses. */
 const devnetInfoSchema = z.object({
@@ -35,28 +34,11 @@ export function devnetInfoPath(dataDir: string): string {
 
 /** The devnet's connection info, or undefined when no devnet wrote one. */
 export async function readDevnetInfo(dataDir: string): Promise<DevnetInfoFile | undefined> {
-  const file = devnetInfoPath(dataDir);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = devnetInfoSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new ShardlessPluginError(
-      "BAD_ARGUMENT",
-      `${file} is not a devnet connection file. Delete it and restart \`npx hardhat shardless devnet\`.`,
-    );
-  }
-  return parsed.data;
+  return readJsonFile(
+    devnetInfoPath(dataDir),
+    devnetInfoSchema,
+    "is not a devnet connection file. Delete it and restart `npx hardhat shardless devnet`.",
+  );
 }
 
 /** Node name of devnet member `index` (what `--node` takes). */

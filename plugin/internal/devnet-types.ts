@@ -27,4 +27,10 @@ export type StartDevnet = (options: {
   dir: string;
   onProgress?: (line: string) => void;
   keep?: boolean;
+  /** Fixed loopback ports (unset: free ports): member i uses apiBase + i - 1 and p2pBase + i - 1. */
+  ports?: { rpc?: number; apiBase?: number; p2pBase?: number };
+  /** A policy book every member enforces before signing. */
+  policy?: unknown;
+  /** Members release shares of label-less (eciesjs) payload ciphertexts. */
+  allowUnlabelled?: boolean;
 }) => Promise<DevnetHandle>;

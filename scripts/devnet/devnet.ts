@@ -24,6 +24,11 @@ const DEV_MNEMONIC = "test test test test test test test test test test test jun
 export interface DevnetOptions {
   /** Members in the group. @default 3 */
   members?: number;
+  /**
+   * How many of the started members (the first ones) form the group; the others are registered members
+   * outside it (e.g. to reshare to). @default members
+   */
+  groupMembers?: number;
   /** Where configs, keys, stores and logs go. Wiped first unless `keep`. */
   dir: string;
   /** Node log level. @default "info" */
@@ -39,6 +44,18 @@ export interface DevnetOptions {
   allowUnlabelled?: boolean;
   /** A business approval policy book given to every member (node.json `policyFile`). */
   policy?: unknown;
+  /**
+   * Fixed ports (loopback): Hardhat's JSON-RPC node on `rpc`, member i's API on `apiBase + i - 1` and its
+   * libp2p on `p2pBase + i - 1`. Unset ones are picked free on every start. A fixed port already in use
+   * fails the start before anything is spawned.
+   */
+  ports?: DevnetPorts;
+}
+
+export interface DevnetPorts {
+  rpc?: number;
+  apiBase?: number;
+  p2pBase?: number;
 }
 
 export interface DevnetMember {
@@ -80,6 +97,29 @@ async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Throws if something already listens on 127.0.0.1:`port` (`what` names the setting in the error). */
+export async function assertPortFree(port: number, what: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `port ${port} (${what}) is not available (${err.code}): stop what listens there or choose another port`,
+        ),
+      ),
+    );
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve()));
+  });
+}
+
+/** The port for `what`: the fixed one (checked free), else a free one. */
+async function portFor(fixed: number | undefined, what: string): Promise<number> {
+  if (fixed === undefined) return freePort();
+  await assertPortFree(fixed, what);
+  return fixed;
 }
 
 function devWallet(i: number): HDNodeWallet {
@@ -153,10 +193,25 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
   const n = opts.members ?? 3;
   const say = opts.onProgress ?? (() => {});
   const dir = path.resolve(opts.dir);
+  const ports = opts.ports ?? {};
+  const rpcPort = await portFor(ports.rpc, "chain RPC");
+  // Every fixed port is checked before the directory is wiped or anything spawned: a clash (e.g. a
+  // devnet already running) changes nothing.
+  const memberPorts: { api: number; p2p: number }[] = [];
+  for (let i = 1; i <= n; i++) {
+    const p2p = await portFor(
+      ports.p2pBase === undefined ? undefined : ports.p2pBase + i - 1,
+      `member ${i} libp2p`,
+    );
+    const api = await portFor(
+      ports.apiBase === undefined ? undefined : ports.apiBase + i - 1,
+      `member ${i} API`,
+    );
+    memberPorts.push({ api, p2p });
+  }
   if (!opts.keep) await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
 
-  const rpcPort = await freePort();
   say(`starting Hardhat JSON-RPC node on 127.0.0.1:${rpcPort}`);
   const hardhat = await startHardhatNode(dir, rpcPort);
   const rpcUrl = `http://127.0.0.1:${rpcPort}`;
@@ -183,8 +238,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     const identity = await loadOrCreateIdentity(path.join(mdir, "identity.key"));
     const peerId = peerIdOf(identity);
     const operatorWallet = devWallet(i);
-    const p2pPort = await freePort();
-    const apiPort = await freePort();
+    const { p2p: p2pPort, api: apiPort } = memberPorts[i - 1];
     const token = randomBytes(24).toString("hex");
     await writeFile(path.join(mdir, "operator.key"), operatorWallet.privateKey + "\n", { mode: 0o600 });
     await writeFile(path.join(mdir, "store.key"), randomBytes(32).toString("hex") + "\n", { mode: 0o600 });
@@ -222,7 +276,8 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     await registry.addMember(m.operator, m.peerId, [`/ip4/127.0.0.1/tcp/${m.p2pPort}/p2p/${m.peerId}`]);
     await registry.grantRole(ROLES.REQUESTER, m.operator);
   }
-  const { groupId } = await registry.createGroup(members.map((m) => m.operator));
+  const grouped = members.slice(0, opts.groupMembers ?? n);
+  const { groupId } = await registry.createGroup(grouped.map((m) => m.operator));
 
   const processes = new Map<number, ChildProcess>();
   const startMember = async (index: number) => {

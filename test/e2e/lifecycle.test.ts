@@ -1,7 +1,7 @@
 /**
  * Key lifecycle across real member processes (issue 8): proactive refresh keeps the group address and
  * advances the registry epoch; a member whose data directory was wiped gets its share back from the others
- * (nobody assembles the key) and signs again.
+ * (nobody assembles the key) and signs again, also through a coordinator whose presignatures predate it.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -47,6 +47,11 @@ describe("lifecycle e2e: 3 member processes, t = 1", () => {
 
   it("recovery: a member whose data directory was wiped gets its share back and signs again", async () => {
     const target = net.devnet.members[2];
+    // Member 2's presignature pool holds presignatures whose shares member 3 is about to lose.
+    await waitUntil(
+      async () => ((await net.clients[1].key(key.keyId)).presignatures ?? 0) > 0,
+      "member 2's pool filled",
+    );
     await net.devnet.stopMember(3);
     await rm(path.join(target.dir, "data"), { recursive: true, force: true });
     await net.devnet.startMember(3);
@@ -61,6 +66,14 @@ describe("lifecycle e2e: 3 member processes, t = 1", () => {
 
     // The recovered member coordinates a signature: its share works with the others'.
     const sig = await net.clients[2].sign(key.keyId, { kind: "digest", digest: digest(0x43) });
+    assert.equal(recoverAddress(sig.digest, sig.signature), key.address);
+  });
+
+  it("after a recovery, a coordinator whose pool predates it still signs (the recovered member declines)", async () => {
+    // Regression: the recovered member lost its shares of member 2's pooled presignatures. It must decline
+    // the sign invite (not fail silently, which left the coordinator waiting out a round timeout and
+    // failing); member 2 then retries with a fresh presignature.
+    const sig = await net.clients[1].sign(key.keyId, { kind: "digest", digest: digest(0x44) });
     assert.equal(recoverAddress(sig.digest, sig.signature), key.address);
   });
 });

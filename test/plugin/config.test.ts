@@ -85,6 +85,21 @@ describe("plugin config validation (HHE15 errors name the field)", () => {
       shardless: { devnet: { chainPort: 8545.5 } },
       path: "shardless.devnet.chainPort",
     },
+    {
+      name: "devnet API ports overlap the libp2p ports (member 3 of 3 would share a port)",
+      shardless: { devnet: { members: 3, apiBasePort: 9000, p2pBasePort: 9002 } },
+      path: "shardless.devnet.p2pBasePort",
+    },
+    {
+      name: "devnet chain port inside the API port range",
+      shardless: { devnet: { chainPort: 9001, apiBasePort: 9000 } },
+      path: "shardless.devnet.apiBasePort",
+    },
+    {
+      name: "devnet API port range past 65535",
+      shardless: { devnet: { members: 4, apiBasePort: 65533 } },
+      path: "shardless.devnet.apiBasePort",
+    },
   ];
   for (const c of bad) {
     it(c.name, async () => {
@@ -128,13 +143,17 @@ describe("plugin config validation (HHE15 errors name the field)", () => {
 });
 
 describe("plugin config defaults (resolved after next())", () => {
-  it("an absent section resolves to no nodes, no registry and the devnet defaults", async () => {
+  it("an absent section resolves to no nodes, no registry and the devnet defaults (ephemeral ports)", async () => {
     const hre = await pluginHre(undefined);
     const c = hre.config.shardless;
     assert.deepEqual(c.nodes, []);
     assert.deepEqual(c.registry, {});
     assert.equal(c.defaultKey, undefined);
     assert.deepEqual(c.devnet, { ...DEVNET_DEFAULTS, dataDir: path.join(PROJECT_ROOT, ".shardless/devnet") });
+    assert.deepEqual(
+      [c.devnet.chainPort, c.devnet.apiBasePort, c.devnet.p2pBasePort],
+      [undefined, undefined, undefined],
+    );
   });
 
   it("names nodes, resolves token sources, checksums registries, keeps other hardhat config", async () => {
@@ -147,7 +166,13 @@ describe("plugin config defaults (resolved after next())", () => {
       ],
       registry: { localhost: "0x5fbdb2315678afecb367f032d93f642f64180aa3" },
       defaultKey: "7",
-      devnet: { members: 5, degree: 2, dataDir: "tmp/dn" },
+      devnet: {
+        members: 5,
+        degree: 2,
+        dataDir: "tmp/dn",
+        policyFile: "policies/devnet.json",
+        chainPort: 9545,
+      },
     });
     const c = hre.config.shardless;
     assert.deepEqual(
@@ -166,6 +191,8 @@ describe("plugin config defaults (resolved after next())", () => {
       members: 5,
       degree: 2,
       dataDir: path.join(PROJECT_ROOT, "tmp/dn"),
+      policyFile: path.join(PROJECT_ROOT, "policies/devnet.json"),
+      chainPort: 9545,
     });
     assert.ok(hre.config.networks.default, "other plugins' resolution is kept");
   });

@@ -5,6 +5,7 @@
  */
 import { AbiCoder, getBytes, hexlify, keccak256, toUtf8Bytes, type BytesLike } from "ethers";
 import { ParameterError } from "../../protocol/errors.js";
+import { commitmentDigest, registryPublicKey, type KeyPublic } from "../../protocol/key-share.js";
 
 export const RECORD_TYPEHASH = keccak256(
   toUtf8Bytes(
@@ -32,6 +33,19 @@ export interface KeyRecord {
   memberSetHash: BytesLike;
   /** Degree t of the sharing polynomial. */
   degree: number;
+}
+
+/** The record of a key's public package `p` (its epoch, degree and commitments) held by a member set. */
+export function keyRecordOf(groupId: string, p: KeyPublic, setHash: string): KeyRecord {
+  return {
+    groupId: BigInt(groupId),
+    keyId: BigInt(p.keyId),
+    epoch: BigInt(p.epoch),
+    publicKey: registryPublicKey(p),
+    commitmentDigest: commitmentDigest(p),
+    memberSetHash: setHash,
+    degree: p.degree,
+  };
 }
 
 /** Where a record is valid: one chain, one registry deployment. */

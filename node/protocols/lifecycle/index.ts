@@ -43,3 +43,11 @@ export {
 } from "./ack-round.js";
 export { ACK_ROUND, ackSessionId, lifecycleCodec, type LifecycleMessage } from "./messages.js";
 export { EpochAbortedError, LocalAbortError, AckConflictError } from "./errors.js";
+export {
+  planRegistrySync,
+  type SyncPlan,
+  type EpochState,
+  type PendingAction,
+  type RegistryEpoch,
+  type HeldEpochs,
+} from "./registry-sync.js";

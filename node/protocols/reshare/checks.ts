@@ -28,9 +28,10 @@ export function badBroadcasts(
   return bad.sort((a, b) => a - b);
 }
 
-/** λ_i^S·Y_i, the image of w_i. */
+/** λ_i^S·Y_i (Y at the dealer's old id), the image of w_i. */
 export function expectedConstant(session: ReshareSession, dealer: number): Point {
-  return mulPublic(session.oldPublic.verificationShares.get(dealer)!, dealerCoefficient(session, dealer));
+  const Y = session.oldPublic.verificationShares.get(session.oldIds.get(dealer)!)!;
+  return mulPublic(Y, dealerCoefficient(session, dealer));
 }
 
 export function dealsOf(round1: ReadonlyMap<number, ReshareMessage>): Map<number, ReshareDeal> {

@@ -5,7 +5,13 @@
  * `preparePending`, persist, `startReshareAck`); leaving dealers get what `observeReshareAck` needs.
  */
 export { startReshareDealer, startReshareReceiver, type ReshareStartOptions } from "./start.js";
-export { reshareSession, dealerCoefficient, type ReshareParams, type ReshareSession } from "./session.js";
+export {
+  reshareSession,
+  dealerCoefficient,
+  dealerOf,
+  type ReshareParams,
+  type ReshareSession,
+} from "./session.js";
 export { reshareCodec, type ReshareMessage } from "./messages.js";
 export { startReshareAck, observeReshareAck } from "./ack.js";
 export type { ReshareResult } from "./result.js";

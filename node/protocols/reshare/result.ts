@@ -1,4 +1,5 @@
 /** What resharing (§6) returns to each participant. */
+import type { KeyPublic } from "../../protocol/key-share.js";
 import type { EpochOutput } from "../lifecycle/pending.js";
 
 export type ReshareResult =
@@ -13,5 +14,7 @@ export type ReshareResult =
       readonly sessionId: Uint8Array;
       readonly epoch: number;
       readonly packageDigest: Uint8Array;
+      /** The new public package P^{e+1} (its digest is `packageDigest`): what the registry record binds. */
+      readonly public: KeyPublic;
       readonly roster: readonly number[];
     };

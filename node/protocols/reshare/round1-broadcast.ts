@@ -7,7 +7,6 @@
 import type { Rng } from "../../crypto/rng.js";
 import { collectBroadcast, startEcho, viewDigest } from "../../protocol/echo.js";
 import { InvalidMessageError, ProtocolAbortError, VerificationError } from "../../protocol/errors.js";
-import { keyPublicDigest } from "../../protocol/key-share.js";
 import type { Round, Transition } from "../../protocol/round.js";
 import { CodecRound } from "../lifecycle/codec-round.js";
 import { badBroadcasts, dealsOf, newPackage } from "./checks.js";
@@ -67,7 +66,7 @@ export class BroadcastRound extends CodecRound<ReshareMessage, ReshareResult> {
         .map(([to, piece]) => ({ to, message: { kind: "piece", piece } as const }));
       const round: Round<ReshareMessage, ReshareResult> = this.ctx.isNewMember
         ? new PiecesRound(this.ctx, deals, pub, this.pieces.get(this.self), transcriptDigest)
-        : new DealerDoneRound(this.ctx, keyPublicDigest(pub));
+        : new DealerDoneRound(this.ctx, pub);
       return { kind: "next", round, outgoing };
     });
   }

@@ -15,7 +15,7 @@ import {
   VerificationError,
   type ShardlessError,
 } from "../../protocol/errors.js";
-import type { KeyPublic } from "../../protocol/key-share.js";
+import { keyPublicDigest, type KeyPublic } from "../../protocol/key-share.js";
 import type { Transition } from "../../protocol/round.js";
 import { signAbort } from "../lifecycle/ack.js";
 import { CodecRound } from "../lifecycle/codec-round.js";
@@ -102,7 +102,7 @@ export class DealerDoneRound extends CodecRound<ReshareMessage, ReshareResult> {
 
   constructor(
     private readonly ctx: ReshareContext,
-    private readonly packageDigest: Uint8Array,
+    private readonly pub: KeyPublic,
   ) {
     super(ctx.self, [], reshareCodec);
   }
@@ -120,7 +120,8 @@ export class DealerDoneRound extends CodecRound<ReshareMessage, ReshareResult> {
         role: "dealer",
         sessionId: session.sessionId,
         epoch: session.oldPublic.epoch + 1,
-        packageDigest: this.packageDigest,
+        packageDigest: keyPublicDigest(this.pub),
+        public: this.pub,
         roster: session.newParticipants,
       },
     };

@@ -3,6 +3,11 @@
  * (epoch e, degree t), dealers S ⊆ O with |S| ≥ t + 1, new committee N with new degree t' — and the
  * session id binding all of them ("sid binds O, N, S, t, t', epoch"). Session members are S ∪ N (ids
  * may overlap: a member can deal and receive).
+ *
+ * Ids are the session's party ids; a new member's id is its evaluation point in the new sharing. A
+ * dealer's old share is evaluated at its OLD id, which differs from its party id when a membership change
+ * renumbers it (registry positions): `oldIds` maps those dealers to their old ids, so one party keeps one
+ * id in the session while dealing at its old point and receiving at its new one.
  */
 import { lagrangeCoefficient } from "../../crypto/polynomial.js";
 import { ByteWriter } from "../../protocol/codec.js";
@@ -16,8 +21,10 @@ import { echoAdapter, echoContext } from "../lifecycle/echo-layer.js";
 import { reshareCodec, type ReshareMessage } from "./messages.js";
 
 export interface ReshareParams {
-  /** S: old members that deal; |S| ≥ old degree + 1. */
+  /** S: party ids of the old members that deal; |S| ≥ old degree + 1. */
   readonly dealers: readonly number[];
+  /** Old member id of each dealer whose party id differs from it (a renumbered member); others: the same. */
+  readonly oldIds?: ReadonlyMap<number, number>;
   /** N: the new committee (ids 1..65535; may overlap the old one). */
   readonly newParticipants: readonly number[];
   /** t': degree of the new sharing. */
@@ -31,8 +38,10 @@ export interface ReshareSession {
   /** P^e, authenticated by the old committee (registry digest). */
   readonly oldPublic: KeyPublic;
   readonly oldPackageDigest: Uint8Array;
-  /** S, ascending. */
+  /** S, ascending (party ids). */
   readonly dealers: readonly number[];
+  /** Dealer party id → its old member id (the evaluation point of its old share), for every dealer. */
+  readonly oldIds: ReadonlyMap<number, number>;
   /** N, ascending. */
   readonly newParticipants: readonly number[];
   readonly newDegree: number;
@@ -51,9 +60,15 @@ export function reshareSession(oldPublic: KeyPublic, params: ReshareParams): Res
       throw new ParameterError("bad member id");
     }
   }
-  for (const i of dealers) {
-    if (!oldPublic.participants.includes(i)) {
-      throw new ParameterError(`dealer ${i} holds no share of this key`);
+  for (const id of params.oldIds?.keys() ?? []) {
+    if (!dealers.includes(id)) throw new ParameterError(`old id given for ${id}, which is not a dealer`);
+  }
+  const oldIds = new Map(dealers.map((i) => [i, params.oldIds?.get(i) ?? i] as const));
+  const points = dealers.map((i) => oldIds.get(i)!);
+  if (new Set(points).size !== points.length) throw new ParameterError("dealers' old ids repeated");
+  for (const [i, old] of oldIds) {
+    if (!oldPublic.participants.includes(old)) {
+      throw new ParameterError(`dealer ${i} (old id ${old}) holds no share of this key`);
     }
   }
   // λ^S needs degree + 1 points of the old polynomial to reach f(0) = x.
@@ -73,6 +88,7 @@ export function reshareSession(oldPublic: KeyPublic, params: ReshareParams): Res
       .u16s(oldPublic.participants)
       .u16(oldPublic.degree)
       .u16s(dealers)
+      .u16s(points)
       .u16s(newParticipants)
       .u16(params.newDegree)
       .fixed(oldPackageDigest, 32)
@@ -83,15 +99,22 @@ export function reshareSession(oldPublic: KeyPublic, params: ReshareParams): Res
     oldPublic,
     oldPackageDigest,
     dealers,
+    oldIds,
     newParticipants,
     newDegree: params.newDegree,
     members,
   };
 }
 
-/** λ_i^S: dealer i's additive share of x is w_i = λ_i^S·s_i. */
+/** λ_i^S at the dealers' old ids: dealer i's additive share of x is w_i = λ_i^S·s_i. */
 export function dealerCoefficient(session: ReshareSession, dealer: number): bigint {
-  return lagrangeCoefficient(dealer, session.dealers);
+  const old = (i: number) => session.oldIds.get(i)!;
+  return lagrangeCoefficient(old(dealer), session.dealers.map(old));
+}
+
+/** The party id of the dealer holding the old share of member `oldId`, if it deals. */
+export function dealerOf(session: ReshareSession, oldId: number): number | undefined {
+  return session.dealers.find((i) => session.oldIds.get(i) === oldId);
 }
 
 /** One member's context: its roles, echo plumbing and (for new members) its ABORT signer. */

@@ -16,7 +16,13 @@ import type { StatementSigner } from "../lifecycle/ack.js";
 import type { ReshareMessage } from "./messages.js";
 import type { ReshareResult } from "./result.js";
 import { BroadcastRound } from "./round1-broadcast.js";
-import { dealerCoefficient, reshareContext, reshareSession, type ReshareParams } from "./session.js";
+import {
+  dealerCoefficient,
+  dealerOf,
+  reshareContext,
+  reshareSession,
+  type ReshareParams,
+} from "./session.js";
 
 export interface ReshareStartOptions extends ReshareParams {
   /** Checks a member's signed frame (echo-broadcast evidence); the runner's SessionContext.verifyFrame. */
@@ -25,7 +31,7 @@ export interface ReshareStartOptions extends ReshareParams {
   readonly sign?: StatementSigner;
 }
 
-/** A dealer i ∈ S (possibly also in N). */
+/** A dealer i ∈ S (possibly also in N); its party id is the dealer whose old id is `share.self`. */
 export function startReshareDealer(
   share: KeyShare,
   opts: ReshareStartOptions,
@@ -35,9 +41,10 @@ export function startReshareDealer(
   if (!mulBase(share.secretShare).equals(share.public.verificationShares.get(share.self)!)) {
     throw new ParameterError("own share does not match its verification share");
   }
-  const ctx = reshareContext(session, share.self, opts.verifyFrame, opts.sign ?? null);
-  if (!ctx.isDealer) throw new ParameterError("this member is not a dealer");
-  const w = Fn.mul(dealerCoefficient(session, share.self), share.secretShare);
+  const self = dealerOf(session, share.self);
+  if (self === undefined) throw new ParameterError("this member is not a dealer");
+  const ctx = reshareContext(session, self, opts.verifyFrame, opts.sign ?? null);
+  const w = Fn.mul(dealerCoefficient(session, self), share.secretShare);
   const g = randomPolynomial(session.newDegree, w, rng);
   const message = {
     kind: "deal",

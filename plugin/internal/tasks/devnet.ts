@@ -1,4 +1,6 @@
+import { readFile } from "node:fs/promises";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { devnetPortClashes, type ShardlessDevnetConfig } from "../config.js";
 import { devnetInfoPath, devnetNodeName } from "../devnet-info.js";
 import type { DevnetHandle, StartDevnet } from "../devnet-types.js";
 import { ShardlessPluginError } from "../errors.js";
@@ -39,6 +41,27 @@ export function devnetSummary(dn: DevnetHandle, dataDir: string): DevnetSummary 
   };
 }
 
+/** The configured fixed ports, when any, as startDevnet takes them. */
+export function devnetStartOptions(devnet: ShardlessDevnetConfig): Pick<Parameters<StartDevnet>[0], "ports"> {
+  const ports = { rpc: devnet.chainPort, apiBase: devnet.apiBasePort, p2pBase: devnet.p2pBasePort };
+  const fixed = Object.fromEntries(Object.entries(ports).filter(([, v]) => v !== undefined));
+  return Object.keys(fixed).length > 0 ? { ports: fixed } : {};
+}
+
+/** `shardless.devnet.policyFile` parsed (the members validate it when they start). */
+async function readPolicyBook(file: string | undefined): Promise<unknown> {
+  if (file === undefined) return undefined;
+  try {
+    return JSON.parse(await readFile(file, "utf8"));
+  } catch (err) {
+    throw new ShardlessPluginError(
+      "BAD_ARGUMENT",
+      `Cannot read the devnet policy book ${file} as JSON (${(err as NodeJS.ErrnoException).code ?? (err as Error).name}). ` +
+        "Fix `shardless.devnet.policyFile` in hardhat.config.ts (see docs/configuration.md#approval-policy-book).",
+    );
+  }
+}
+
 /** Resolves on Ctrl-C or SIGTERM. */
 export function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
@@ -59,7 +82,16 @@ export async function devnet(
 ): Promise<DevnetSummary> {
   const members = args.members > 0 ? args.members : ctx.config.devnet.members;
   if (members < 2) throw new ShardlessPluginError("BAD_ARGUMENT", "--members must be at least 2.");
+  // The config checked its fixed port ranges for its own member count; --members may stretch them.
+  const clash = devnetPortClashes(ctx.config.devnet, members)[0];
+  if (clash) {
+    throw new ShardlessPluginError(
+      "BAD_ARGUMENT",
+      `${clash.message}: move \`shardless.devnet.${clash.path[0]}\` or start fewer members.`,
+    );
+  }
   const dataDir = ctx.config.devnet.dataDir;
+  const policy = await readPolicyBook(ctx.config.devnet.policyFile);
   let dn: DevnetHandle;
   try {
     dn = await ctx.startDevnet({
@@ -67,6 +99,8 @@ export async function devnet(
       dir: dataDir,
       keep: args.keep,
       onProgress: (l) => ctx.out.progress(l),
+      ...devnetStartOptions(ctx.config.devnet),
+      ...(policy !== undefined ? { policy } : {}),
     });
   } catch (err) {
     throw new ShardlessPluginError(

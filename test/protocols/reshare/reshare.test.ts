@@ -9,7 +9,12 @@ import {
   randomPolynomial,
   seededRng,
 } from "../../../node/crypto/index.js";
-import { DecodeError, ParameterError, ProtocolAbortError } from "../../../node/protocol/errors.js";
+import {
+  DecodeError,
+  EquivocationError,
+  ParameterError,
+  ProtocolAbortError,
+} from "../../../node/protocol/errors.js";
 import { keyPublicDigest, type KeyShare } from "../../../node/protocol/key-share.js";
 import { PROTOCOL_IDS, type Start } from "../../../node/protocol/round.js";
 import {
@@ -61,7 +66,7 @@ function runReshare(
     const start =
       opts.replace?.get(id) ??
       (session.dealers.includes(id)
-        ? startReshareDealer(oldShares.get(id)!, o, seededRng(`reshare-${id}`))
+        ? startReshareDealer(oldShares.get(session.oldIds.get(id)!)!, o, seededRng(`reshare-${id}`))
         : startReshareReceiver(oldPublic, id, o));
     starts.set(id, withSignedFrames(start, { sessionId: session.sessionId, codec: reshareCodec, ids }));
   }
@@ -185,6 +190,56 @@ describe("reshare (§6): new committee and degree, same key", () => {
     assert.equal(reconstructSecret([7, 9].map((id) => memberShares(results).get(id)!)), secret);
   });
 
+  it("renumbered members: 5 → 4 removing member 2, the members after it deal at their old ids", () => {
+    // Registry positions shift: old 3, 4, 5 become 2, 3, 4; leaving member 2 deals as party 5.
+    const { shares, secret } = dealKey({ degree: 2, participants: range(1, 5) }, seededRng("deal-renum"));
+    const oldIds = new Map([
+      [2, 3],
+      [3, 4],
+      [4, 5],
+      [5, 2],
+    ]);
+    const params = {
+      dealers: range(1, 5),
+      oldIds,
+      newParticipants: range(1, 4),
+      newDegree: 1,
+      requestId: "rn",
+    };
+    const { session, sim } = runReshare(shares, params);
+    const results = new Map(session.members.map((id) => [id, doneResult(sim, id)] as const));
+    assert.equal(results.get(5)!.role, "dealer");
+    const fresh = memberShares(results);
+    for (const pair of [
+      [1, 2],
+      [2, 4],
+      [3, 4],
+    ]) {
+      assert.equal(reconstructSecret(pair.map((id) => fresh.get(id)!)), secret);
+    }
+    // The removed member's old share (old id 2) does not combine with the new ones.
+    assert.notEqual(reconstructSecret([shares.get(2)!, fresh.get(1)!, fresh.get(3)!]), secret);
+  });
+
+  it("a new committee of the same size, wholly new members: the old ones deal under other party ids", () => {
+    const { shares, secret } = dealKey({ degree: 1, participants: range(1, 3) }, seededRng("deal-swap"));
+    const oldIds = new Map([
+      [4, 1],
+      [5, 2],
+      [6, 3],
+    ]);
+    const params = {
+      dealers: [4, 5, 6],
+      oldIds,
+      newParticipants: range(1, 3),
+      newDegree: 1,
+      requestId: "rs",
+    };
+    const { session, sim } = runReshare(shares, params);
+    const fresh = memberShares(new Map(session.members.map((id) => [id, doneResult(sim, id)] as const)));
+    assert.equal(reconstructSecret([1, 3].map((id) => fresh.get(id)!)), secret);
+  });
+
   it("refuses bad parameters", () => {
     const { shares } = dealKey({ degree: 2, participants: range(1, 5) }, seededRng("deal-params"));
     const base = { verifyFrame: ids.verifyFrame, sign: ids.signer(1), requestId: "p" };
@@ -202,6 +257,18 @@ describe("reshare (§6): new committee and degree, same key", () => {
       newDegree: 2,
     };
     assert.throws(() => startReshareReceiver(shares.get(1)!.public, 6, noSigner), ParameterError);
+    const sharedOldId = {
+      ...base,
+      dealers: [1, 2, 3],
+      oldIds: new Map([[3, 2]]),
+      newParticipants: range(1, 5),
+    };
+    assert.throws(() => startReshareDealer(shares.get(1)!, { ...sharedOldId, newDegree: 2 }), ParameterError);
+    const oldIdOfNonDealer = { ...base, dealers: [1, 2, 3], oldIds: new Map([[7, 4]]), newDegree: 2 };
+    assert.throws(
+      () => startReshareDealer(shares.get(1)!, { ...oldIdOfNonDealer, newParticipants: range(1, 5) }),
+      ParameterError,
+    );
   });
 });
 
@@ -269,6 +336,34 @@ describe("reshare (§6): bad dealings are pinned to the dealer", () => {
     };
     const { sim } = runReshare(shares, params, { replace: new Map([[4, liar]]) });
     for (const id of [1, 2, 3]) assert.deepEqual(abortOf(sim, id).culprits, [4]);
+  });
+
+  it("a dealer equivocating on its commitments is named by the echo check (no new shares)", () => {
+    // Check 1 (§1.1): new member 4 sees commitments that differ from what the others see.
+    const { sim } = runReshare(shares, params, {
+      tamper: (d) =>
+        d.from === 2 && d.to === 4 && d.message.kind === "deal"
+          ? { ...d.message, commitments: [d.message.commitments[0].add(G), d.message.commitments[1]] }
+          : d.message,
+    });
+    for (const id of [1, 3, 4]) {
+      const err = abortOf(sim, id);
+      assert.ok(err instanceof EquivocationError, `member ${id}: ${err.name}`);
+      assert.deepEqual(err.culprits, [2]);
+    }
+  });
+
+  it("withholding an ACK: no certificate forms, so no old member may erase and nobody switches", () => {
+    const { sim } = runReshare(shares, params);
+    const results = new Map(range(1, 4).map((id) => [id, doneResult(sim, id)] as const));
+    const starts = new Map<number, Start<LifecycleMessage, CommitCertificate>>();
+    for (const [id, r] of results) {
+      if (r.role !== "member") continue;
+      const pending = preparePending(r.output, ids.signer(id));
+      starts.set(id, startReshareAck(pending, ids.verify));
+    }
+    const acks = simulate(starts, { codec: lifecycleCodec(PROTOCOL_IDS.reshare), silent: new Map([[4, 1]]) });
+    for (const id of [1, 2, 3]) assert.deepEqual(stuckOf(acks, id), { round: 1, missing: [4] });
   });
 
   it("withholding: a dealer that sends no pieces leaves the new members stuck, naming it", () => {
