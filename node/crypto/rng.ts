@@ -24,18 +24,36 @@ export function seededRng(seed: string | Uint8Array): Rng {
   const key = sha256(typeof seed === "string" ? utf8ToBytes(seed) : seed);
   const nonce = new Uint8Array(12);
   let counter = 0;
-  let buffer = new Uint8Array(0);
+  // 64 KiB of keystream per refill; the counter is the block counter of ChaCha20 (64-byte blocks).
+  const keystream: Rng = (length) => {
+    const block = chacha20(key, nonce, new Uint8Array(length), undefined, counter);
+    counter += length / 64;
+    return block;
+  };
+  return bufferedRng(keystream, 65536);
+}
+
+/**
+ * Serves reads from `rng` through a buffer refilled `chunk` bytes at a time: one platform call for many
+ * small draws (a presigning batch draws thousands of 48-byte scalars). The bytes returned are exactly
+ * `rng`'s stream, in order, each byte handed out once; only the unread tail of the last chunk is
+ * dropped. `chunk` ≤ 65536 (crypto.getRandomValues' limit per call).
+ */
+export function bufferedRng(rng: Rng, chunk = 4096): Rng {
+  assertRng(rng);
+  if (!Number.isInteger(chunk) || chunk < 1 || chunk > 65536) throw new RangeError("chunk must be 1..65536");
+  let buffer: Uint8Array = new Uint8Array(0);
   return (length) => {
     const out = new Uint8Array(length);
     let filled = 0;
     while (filled < length) {
       if (buffer.length === 0) {
-        // 64 KiB of keystream per refill; the counter is the block counter of ChaCha20.
-        buffer = chacha20(key, nonce, new Uint8Array(65536), undefined, counter);
-        counter += 1024;
+        buffer = rng(chunk);
+        if (buffer.length !== chunk) throw new RangeError("rng returned the wrong number of bytes");
       }
       const take = Math.min(length - filled, buffer.length);
       out.set(buffer.subarray(0, take), filled);
+      buffer.fill(0, 0, take); // handed out: do not keep a second copy
       buffer = buffer.subarray(take);
       filled += take;
     }

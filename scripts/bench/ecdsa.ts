@@ -34,7 +34,7 @@ import {
   type PresignMessage,
   type Presignature,
 } from "../../node/protocols/ecdsa/index.js";
-import type { Start } from "../../node/protocol/round.js";
+import type { MessageCodec, Start } from "../../node/protocol/round.js";
 import type { KeyShare } from "../../node/protocol/key-share.js";
 import { dealKey } from "../../test/helpers/dealer.js";
 import { simulate } from "../../test/helpers/simulate.js";
@@ -72,6 +72,23 @@ function keyFor(n: number, degree: number): Map<number, KeyShare> {
   return dealKey({ degree, participants, keyId: `bench-${n}-${degree}` }, seededRng(`bench-${n}`)).shares;
 }
 
+/**
+ * The presigning codec as the runner uses it: a broadcast is encoded once (one frame for all peers,
+ * node/runner/session.ts) and decoded by every recipient. simulate() encodes per recipient, so remember
+ * each message object's bytes; decoding (with its point checks) still happens once per recipient.
+ */
+function encodeOnce(codec: MessageCodec<PresignMessage>): MessageCodec<PresignMessage> {
+  const encoded = new WeakMap<PresignMessage, Uint8Array>();
+  return {
+    ...codec,
+    encode: (m) => {
+      let bytes = encoded.get(m);
+      if (!bytes) encoded.set(m, (bytes = codec.encode(m)));
+      return bytes;
+    },
+  };
+}
+
 /** One presigning session of all 2t+1 members in this thread; returns outputs and bytes sent. */
 function presignSession(shares: Map<number, KeyShare>, degree: number, batch: number, requestId: string) {
   const signers = Array.from({ length: 2 * degree + 1 }, (_, i) => i + 1);
@@ -80,7 +97,7 @@ function presignSession(shares: Map<number, KeyShare>, degree: number, batch: nu
   const starts = new Map<number, Start<PresignMessage, Presignature[]>>();
   for (const id of signers)
     starts.set(id, startPresign({ share: shares.get(id)!, signers, batch, sessionId }));
-  const sim = simulate(starts, { codec: presignCodec });
+  const sim = simulate(starts, { codec: encodeOnce(presignCodec) });
   const out = new Map<number, Presignature[]>();
   for (const [id, o] of sim.outcomes) {
     if (o.kind !== "done") throw new Error(`presigning failed at member ${id}: ${o.kind}`);

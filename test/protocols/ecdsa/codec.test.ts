@@ -25,7 +25,14 @@ import {
 
 const z = (n: number) => n.toString(16).padStart(64, "0");
 const G_HEX = "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
-const G2_HEX = "02c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5";
+// SEC 1 uncompressed G and 2G (presign wire format v2).
+const G_X = "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+const G_Y = "483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8";
+const G_UNCOMPRESSED_HEX = "04" + G_X + G_Y;
+const G2_UNCOMPRESSED_HEX =
+  "04" +
+  "c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5" +
+  "1ae168fea63dc339a3c58419466ceaeef7f632653266d0e1236431a950cfe52a";
 
 const deal: PresignMessage = {
   kind: "deal",
@@ -39,9 +46,9 @@ const open: PresignMessage = { kind: "open", R: [G], w: [7n] };
 const auth: PresignMessage = { kind: "authenticate", W: [G.double()], view: new Uint8Array(32).fill(0x11) };
 
 const SNAPSHOTS = {
-  deal: "0101" + "00000002" + [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(z).join(""),
-  open: "0102" + "00000001" + G_HEX + z(7),
-  authenticate: "0103" + "00000001" + G2_HEX + "11".repeat(32),
+  deal: "0201" + "00000002" + [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(z).join(""),
+  open: "0202" + "00000001" + G_UNCOMPRESSED_HEX + z(7),
+  authenticate: "0203" + "00000001" + G2_UNCOMPRESSED_HEX + "11".repeat(32),
   agree: "0101" + "22".repeat(32),
   share: "0102" + z(9),
   request:
@@ -85,17 +92,22 @@ describe("ecdsa presign codec", () => {
   it("rejects malformed input with DecodeError", () => {
     const bad: [number, string][] = [
       [1, ""],
-      [1, "02" + SNAPSHOTS.deal.slice(2)], // unknown version
+      [1, "01" + SNAPSHOTS.deal.slice(2)], // version 1 (compressed points) is no longer accepted
+      [1, "03" + SNAPSHOTS.deal.slice(2)], // unknown version
       [2, SNAPSHOTS.deal], // round mismatch
       [4, "0104" + "00000001"], // unknown round
       [1, SNAPSHOTS.deal.slice(0, -2)], // truncated
       [1, SNAPSHOTS.deal + "00"], // trailing byte
-      [1, "0101" + "00000003" + SNAPSHOTS.deal.slice(12)], // count does not match bytes
-      [1, "0101" + "00000000"], // empty batch
-      [1, "0101" + "000003e9" + "00".repeat(1001 * 160)], // above PRESIGN_MAX_BATCH
-      [2, "0102" + "00000001" + G_HEX + CURVE_ORDER.toString(16)], // scalar ≥ n
-      [2, "0102" + "00000001" + "04" + G_HEX.slice(2) + z(7)], // bad point prefix
-      [2, "0102" + "00000001" + "02" + "00".repeat(32) + z(7)], // not on the curve
+      [1, "0201" + "00000003" + SNAPSHOTS.deal.slice(12)], // count does not match bytes
+      [1, "0201" + "00000000"], // empty batch
+      [1, "0201" + "000003e9" + "00".repeat(1001 * 160)], // above PRESIGN_MAX_BATCH
+      [2, "0202" + "00000001" + G_UNCOMPRESSED_HEX + CURVE_ORDER.toString(16)], // scalar ≥ n
+      [2, "0202" + "00000001" + "02" + G_X + G_Y + z(7)], // bad point prefix
+      [2, "0202" + "00000001" + "03" + G_X + "00".repeat(32) + z(7)], // compressed prefix, padded
+      [2, "0202" + "00000001" + G_HEX + z(7)], // compressed point: length does not match count
+      [2, "0202" + "00000001" + "04" + G_X + "00".repeat(32) + z(7)], // not on the curve
+      [2, "0202" + "00000001" + "04" + G_X + (2n ** 256n - 1n).toString(16) + z(7)], // y ≥ p
+      [3, "0203" + "00000001" + "04" + G_X + G_Y], // no view
       [3, SNAPSHOTS.authenticate.slice(0, -2)], // short view
     ];
     for (const [round, hex] of bad) {

@@ -27,6 +27,7 @@ import {
   interpolatePoint,
   lagrangeCoefficient,
   msmPublic,
+  mulBasePublicWide,
   mulPublic,
   type Point,
   type Rng,
@@ -168,7 +169,8 @@ export class DegreeCheck {
       if (v.length + offset !== this.xs.length) throw new ParameterError("vector length differs from xs");
     }
     if (this.redundancy === 0 || vectors.length === 0) return [];
-    const full = (b: number) => (baseScalars ? [...vectors[b], mulPublic(G, baseScalars[b])] : vectors[b]);
+    const full = (b: number) =>
+      baseScalars ? [...vectors[b], mulBasePublicWide(baseScalars[b])] : vectors[b];
     if (this.method === "direct") {
       return vectors.map((_, b) => b).filter((b) => !this.holds(full(b)));
     }

@@ -10,17 +10,26 @@
  * Messages carry no ids of their own: the frame's session id (presignSessionId) binds keyId, epoch,
  * S, batch size and request id, and every presignature id is derived from it.
  *
- * Encoding: version u8 (=1) ‖ round u8 ‖ count u32 ‖ count fixed-size entries [‖ view 32 B]. The round
+ * Encoding: version u8 (=2) ‖ round u8 ‖ count u32 ‖ count fixed-size entries [‖ view 32 B]. The round
  * byte must match the round the frame announces; count is capped and must match the remaining bytes
- * exactly, so every message has one encoding.
+ * exactly, so every message has one encoding. Points are UNCOMPRESSED (65 B, 04 ‖ x ‖ y; version 1
+ * used 33-byte compressed points): every member decodes 2t points per presignature per round, and
+ * decompression is a square root each (about 9% of presigning CPU at (3,1)), while checking that
+ * (x, y) is on the curve is a few multiplications. Cost: 64 more bytes per point on the wire.
  */
 import { ByteReader, ByteWriter, decodeWith } from "../../../protocol/codec.js";
 import { DecodeError, ParameterError } from "../../../protocol/errors.js";
 import { PROTOCOL_IDS, type MessageCodec } from "../../../protocol/round.js";
-import { POINT_BYTES, SCALAR_BYTES, type Point } from "../../../crypto/index.js";
+import {
+  POINT_BYTES_UNCOMPRESSED,
+  SCALAR_BYTES,
+  decodePointUncompressed,
+  encodePointUncompressed,
+  type Point,
+} from "../../../crypto/index.js";
 import { PRESIGN_MAX_BATCH } from "./params.js";
 
-export const PRESIGN_CODEC_VERSION = 1;
+export const PRESIGN_CODEC_VERSION = 2;
 export const VIEW_BYTES = 32;
 
 export interface PresignDeal {
@@ -52,8 +61,8 @@ export const PRESIGN_ROUND = { deal: 1, open: 2, authenticate: 3 } as const;
 
 const ENTRY_BYTES = {
   deal: 5 * SCALAR_BYTES,
-  open: POINT_BYTES + SCALAR_BYTES,
-  authenticate: POINT_BYTES,
+  open: POINT_BYTES_UNCOMPRESSED + SCALAR_BYTES,
+  authenticate: POINT_BYTES_UNCOMPRESSED,
 } as const;
 
 function countOf(m: PresignMessage): number {
@@ -70,8 +79,9 @@ export function encodePresignMessage(m: PresignMessage): Uint8Array {
   const w = new ByteWriter().u8(PRESIGN_CODEC_VERSION).u8(PRESIGN_ROUND[m.kind]).u32(n);
   for (let i = 0; i < n; i++) {
     if (m.kind === "deal") w.scalar(m.k[i]).scalar(m.a[i]).scalar(m.b[i]).scalar(m.d[i]).scalar(m.e[i]);
-    else if (m.kind === "open") w.point(m.R[i]).scalar(m.w[i]);
-    else w.point(m.W[i]);
+    else if (m.kind === "open")
+      w.fixed(encodePointUncompressed(m.R[i]), POINT_BYTES_UNCOMPRESSED).scalar(m.w[i]);
+    else w.fixed(encodePointUncompressed(m.W[i]), POINT_BYTES_UNCOMPRESSED);
   }
   if (m.kind === "authenticate") w.fixed(m.view, VIEW_BYTES);
   return w.finish();
@@ -83,6 +93,8 @@ function readCount(r: ByteReader, entryBytes: number, trailer: number): number {
   if (r.remaining !== n * entryBytes + trailer) throw new DecodeError("presign: length does not match count");
   return n;
 }
+
+const readPoint = (r: ByteReader) => decodePointUncompressed(r.fixed(POINT_BYTES_UNCOMPRESSED, "point"));
 
 export function decodePresignMessage(round: number, bytes: Uint8Array): PresignMessage {
   return decodeWith(bytes, (r) => {
@@ -113,14 +125,14 @@ export function decodePresignMessage(round: number, bytes: Uint8Array): PresignM
       const R: Point[] = [];
       const w: bigint[] = [];
       for (let i = 0; i < n; i++) {
-        R.push(r.point());
+        R.push(readPoint(r));
         w.push(r.scalar());
       }
       return { kind: "open", R, w };
     }
     if (tag === PRESIGN_ROUND.authenticate) {
       const n = readCount(r, ENTRY_BYTES.authenticate, VIEW_BYTES);
-      const W = Array.from({ length: n }, () => r.point());
+      const W = Array.from({ length: n }, () => readPoint(r));
       return { kind: "authenticate", W, view: r.fixed(VIEW_BYTES, "view") };
     }
     throw new DecodeError(`presign: unknown round ${tag}`);

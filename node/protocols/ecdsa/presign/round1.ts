@@ -12,9 +12,10 @@
  */
 import {
   Fn,
+  bufferedRng,
   defaultRng,
   evaluatePolynomial,
-  mulBase,
+  mulBaseWide,
   randomPolynomial,
   type Point,
   type Rng,
@@ -36,13 +37,15 @@ export function startPresign(
 ): Start<PresignMessage, Presignature[]> {
   const ctx = presignContext(params);
   const deals = new Map(ctx.signers.map((j) => [j, emptyLists()]));
+  // Thousands of 48-byte draws per batch: fetch them from `rng` in large chunks (same byte stream).
+  const draw = bufferedRng(rng, 16384);
   for (let i = 0; i < ctx.batch; i++) {
     const polys = {
-      k: randomPolynomial(ctx.degree, undefined, rng),
-      a: randomPolynomial(ctx.degree, undefined, rng),
-      b: randomPolynomial(2 * ctx.degree, 0n, rng),
-      d: randomPolynomial(2 * ctx.degree, 0n, rng),
-      e: randomPolynomial(2 * ctx.degree, 0n, rng),
+      k: randomPolynomial(ctx.degree, undefined, draw),
+      a: randomPolynomial(ctx.degree, undefined, draw),
+      b: randomPolynomial(2 * ctx.degree, 0n, draw),
+      d: randomPolynomial(2 * ctx.degree, 0n, draw),
+      e: randomPolynomial(2 * ctx.degree, 0n, draw),
     };
     for (const [j, lists] of deals) {
       for (const f of ["k", "a", "b", "d", "e"] as const) lists[f].push(evaluatePolynomial(polys[f], j));
@@ -96,7 +99,7 @@ export class PresignDealRound extends CollectingRound<PresignMessage, Presignatu
       secrets.a.push(a);
       secrets.d.push(sum("d", i));
       secrets.e.push(sum("e", i));
-      const Rj = mulBase(k);
+      const Rj = mulBaseWide(k); // constant-time (k_j is secret), wide fixed-base table
       // k_j = 0 cannot be forced by others (they never see the honest dealers' shares to us) and
       // happens by chance with probability 2^-256; R_j = O has no encoding, so stop cleanly.
       if (Rj.is0()) return { kind: "abort", error: new ProtocolAbortError("nonce share is zero") };

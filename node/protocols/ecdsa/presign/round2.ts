@@ -14,7 +14,7 @@
  * polynomial" proves nothing. w has no redundancy at all. Such aborts carry empty culprits; the signed
  * frames the runner keeps are the evidence for an out-of-band investigation.
  */
-import { Fn, Transcript, mul, type Point, type Rng } from "../../../crypto/index.js";
+import { Fn, Transcript, mul, normalizePoints, type Point, type Rng } from "../../../crypto/index.js";
 import { InvalidMessageError, ProtocolAbortError } from "../../../protocol/errors.js";
 import { CollectingRound, type Transition } from "../../../protocol/round.js";
 import {
@@ -73,17 +73,20 @@ export class PresignOpenRound extends CollectingRound<PresignMessage, Presignatu
     if (bad.length > 0) {
       return abort(`C1: the R_j of presignature ${bad[0]} are not on one degree-${ctx.degree} polynomial`);
     }
-    const R: Point[] = [];
+    const opened = shares.map((points) => ctx.openR.at0(points));
+    const identity = opened.findIndex((Ri) => Ri.is0());
+    if (identity >= 0) return abort(`R of presignature ${identity} is the identity`);
+    // Affine once for the whole batch (one inversion): r = R.x, the recovery parity and the stored
+    // encoding all read R's affine coordinates later, and would otherwise invert per presignature.
+    const R = normalizePoints(opened);
     const w: bigint[] = [];
     const W: Point[] = [];
     for (let i = 0; i < ctx.batch; i++) {
-      const Ri = ctx.openR.at0(shares[i]);
-      if (Ri.is0()) return abort(`R of presignature ${i} is the identity`);
+      const Ri = R[i];
       const wi = opens.reduce((acc, o, k) => Fn.add(acc, Fn.mul(ctx.lambdas[k], o.w[i])), 0n);
       if (wi === 0n) return abort(`w of presignature ${i} is zero`);
       const Wj = mul(Ri, secrets.a[i]);
       if (Wj.is0()) return abort("mask share is zero"); // probability 2^-256; W_j = O has no encoding
-      R.push(Ri);
       w.push(wi);
       W.push(Wj);
     }
