@@ -38,6 +38,9 @@ export class SignGate {
     private readonly audit: AuditLog | undefined,
   ) {}
 
+  /** Registry record digests of a group's keys, recomputed only when its members or key epochs change. */
+  private readonly records = new Map<string, { readonly state: string; readonly digests: Set<string> }>();
+
   /**
    * True if `digest` is the registry record (publication or epoch advance) of a key this member holds in
    * `groupId`, computed from its own state: the group's own bookkeeping needs no business approval, and
@@ -45,24 +48,36 @@ export class SignGate {
    */
   isRegistryRecord(groupId: string, digest: string): boolean {
     const group = this.ctx.groups.get(groupId);
-    const domain = { chainId: this.ctx.chainId, registry: this.ctx.registryAddress };
-    const members = memberSetHash(group.members.map((m) => m.operator));
-    return this.ctx.keys
-      .all()
-      .filter((k) => k.groupId === groupId)
-      .some((k) => {
-        const p = k.share.public;
-        const record = {
-          groupId: BigInt(groupId),
-          keyId: BigInt(p.keyId),
-          epoch: BigInt(p.epoch),
-          publicKey: registryPublicKey(p),
-          commitmentDigest: commitmentDigest(p),
-          memberSetHash: members,
-          degree: p.degree,
-        };
-        return recordDigest(domain, record).toLowerCase() === digest.toLowerCase();
-      });
+    const operators = group.members.map((m) => m.operator);
+    const keys = this.ctx.keys.all().filter((k) => k.groupId === groupId);
+    // The digests depend only on these (and the fixed chain id and registry): recompute when they change.
+    const state = [
+      ...operators,
+      ...keys.map((k) => `${k.share.public.keyId}@${k.share.public.epoch}`),
+    ].join();
+    let cached = this.records.get(groupId);
+    if (cached?.state !== state) {
+      const domain = { chainId: this.ctx.chainId, registry: this.ctx.registryAddress };
+      const members = memberSetHash(operators);
+      const digests = new Set(
+        keys.map((k) => {
+          const p = k.share.public;
+          const record = {
+            groupId: BigInt(groupId),
+            keyId: BigInt(p.keyId),
+            epoch: BigInt(p.epoch),
+            publicKey: registryPublicKey(p),
+            commitmentDigest: commitmentDigest(p),
+            memberSetHash: members,
+            degree: p.degree,
+          };
+          return recordDigest(domain, record).toLowerCase();
+        }),
+      );
+      cached = { state, digests };
+      this.records.set(groupId, cached);
+    }
+    return cached.digests.has(digest.toLowerCase());
   }
 
   /** Throws ApprovalPolicyError (code POLICY) when the policy refuses; records every decision. */

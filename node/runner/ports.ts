@@ -67,7 +67,12 @@ export const silentLogger: Logger = {
  * a crash, and a crash during `put` leaves the old value.
  */
 export interface ShareStore {
-  put(key: string, value: Uint8Array): Promise<void>;
+  /**
+   * `durable: false` (only for writes whose loss is harmless, e.g. erasing a used secret whose earlier
+   * record is as safe): still atomic, old or new value after a crash, but without the fsyncs, so it
+   * does not queue behind the writes that must be on disk before a protocol step.
+   */
+  put(key: string, value: Uint8Array, opts?: { readonly durable?: boolean }): Promise<void>;
   /** null if absent; throws a typed error if present but corrupt (never silently returns garbage). */
   get(key: string): Promise<Uint8Array | null>;
   delete(key: string): Promise<void>;

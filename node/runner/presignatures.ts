@@ -138,9 +138,9 @@ export class PresignatureStore {
     return rec;
   }
 
-  /** Durably writes `rec`, then updates the in-memory copy. */
-  private async write(presigId: string, rec: StoredRecord): Promise<void> {
-    await this.store.put(this.key(presigId), encodeRecord(rec));
+  /** Writes `rec` (durably unless told otherwise), then updates the in-memory copy. */
+  private async write(presigId: string, rec: StoredRecord, durable = true): Promise<void> {
+    await this.store.put(this.key(presigId), encodeRecord(rec), { durable });
     if (rec.status === "spent") this.live.delete(presigId);
     else this.live.set(presigId, rec);
   }
@@ -220,7 +220,10 @@ export class PresignatureStore {
       const rec = await this.read(presigId);
       if (!rec || rec.status === "spent") return;
       if (rec.status === "unused") throw new ParameterError("finish: presignature was never consumed");
-      await this.write(presigId, { status: "spent", keyId: rec.keyId, epoch: rec.epoch, digest: rec.digest });
+      // Not fsynced: a crash that loses this write leaves the consumed record, which is as safe (refused
+      // for any other digest) — and the erase no longer queues behind the next signature's durable writes.
+      const spent: StoredRecord = { status: "spent", keyId: rec.keyId, epoch: rec.epoch, digest: rec.digest };
+      await this.write(presigId, spent, false);
     });
   }
 

@@ -60,6 +60,24 @@ describe("FileShareStore: persistence and keys", () => {
     await b.close();
   });
 
+  it("a write without fsyncs (durable: false) is still sealed, atomic and read back after a restart", async () => {
+    const dir = freshDir();
+    const a = await open(dir);
+    await a.put("presig/x", Uint8Array.of(9, 9, 9));
+    await a.put("presig/x", Uint8Array.of(7, 7), { durable: false });
+    assert.deepEqual(await a.get("presig/x"), Uint8Array.of(7, 7));
+    await a.close();
+    const b = await open(dir);
+    assert.deepEqual(await b.get("presig/x"), Uint8Array.of(7, 7));
+    assert.deepEqual(await b.list(""), ["presig/x"], "no temp file left behind");
+    await b.put("presig/y", Uint8Array.of(7, 7));
+    const relaxed = await readFile(fileOf(dir, "presig/x"));
+    const durable = await readFile(fileOf(dir, "presig/y"));
+    assert.equal(relaxed.length, durable.length, "same sealed format (magic, nonce, ciphertext, tag)");
+    assert.deepEqual(relaxed.subarray(0, 4), durable.subarray(0, 4), "same magic");
+    await b.close();
+  });
+
   it("a wrong passphrase is a StoreKeyError, not corruption; the store is left intact", async () => {
     const dir = freshDir();
     const a = await open(dir);

@@ -101,14 +101,14 @@ export class FileShareStore implements ShareStore {
     }
   }
 
-  async put(key: string, value: Uint8Array): Promise<void> {
+  async put(key: string, value: Uint8Array, opts: { readonly durable?: boolean } = {}): Promise<void> {
     assertStoreKey(key);
     if (!(value instanceof Uint8Array)) throw new ParameterError("`value` expected Uint8Array");
     await this.track(async () => {
       const file = this.fileOf(key);
       await ensureDir(path.dirname(file), path.join(this.dir, DATA_DIR));
       const sealed = concatBytes(MAGIC, aeadSeal(this.key(), value, this.aad(key), this.rng));
-      await atomicWrite(file, sealed);
+      await atomicWrite(file, sealed, opts.durable ?? true);
     });
   }
 
@@ -287,14 +287,14 @@ function parseHeader(text: string, file: string): Header {
 
 // --- files -------------------------------------------------------------------------------------
 
-/** Temp file in the same directory, fsync, rename over `file`, fsync the directory. */
-async function atomicWrite(file: string, bytes: Uint8Array): Promise<void> {
+/** Temp file in the same directory, fsync, rename over `file`, fsync the directory (fsyncs if `durable`). */
+async function atomicWrite(file: string, bytes: Uint8Array, durable = true): Promise<void> {
   const tmp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
   const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
     try {
       await fh.writeFile(bytes);
-      await fh.sync();
+      if (durable) await fh.sync();
     } finally {
       await fh.close();
     }
@@ -303,7 +303,7 @@ async function atomicWrite(file: string, bytes: Uint8Array): Promise<void> {
     await unlink(tmp).catch(() => {});
     throw err;
   }
-  await fsyncDir(path.dirname(file));
+  if (durable) await fsyncDir(path.dirname(file));
 }
 
 async function fsyncDir(dir: string): Promise<void> {
