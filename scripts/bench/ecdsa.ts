@@ -260,7 +260,7 @@ export async function main(args: string[]): Promise<void> {
     presignRows,
   );
   printTable(
-    `Online signing (S0 hashes + all shares + combine + verify + recover) vs single-key sign+verify (median ${baseMedian.toFixed(3)} ms, p99 ${p99(base).toFixed(3)} ms)`,
+    `Online signing (S0 hashes + all shares + combine + recovery check against Y) vs single-key sign+verify (median ${baseMedian.toFixed(3)} ms, p99 ${p99(base).toFixed(3)} ms)`,
     ["(n, t)", "median ms", "p99 ms", "× baseline", "bytes/signature/member"],
     signRows,
   );
