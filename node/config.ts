@@ -171,6 +171,16 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    reshare: z
+      .object({
+        /**
+         * Take part in a resharing that lowers a key's degree (fewer colluders needed to steal it). Off by
+         * default: the registry's pending change does not fix the degree, the coordinating member picks it.
+         */
+        allowDegreeDecrease: z.boolean().default(false),
+      })
+      .strict()
+      .default({}),
     /** Business approval policies (node/policy/approvals/policy.ts); absent: no approvals required. */
     policyFile: filePath.optional(),
     /** This member's hash-chained audit log of signing decisions. */

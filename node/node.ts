@@ -159,6 +159,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     provider,
     confirmations: config.chain.confirmations,
     decryption: config.decryption,
+    reshare: config.reshare,
     groups,
     keys,
     runner,

@@ -23,6 +23,8 @@ export interface NodeContext {
   readonly confirmations: number;
   /** Decryption policy knobs from the config. */
   readonly decryption: { readonly allowUnlabelled: boolean };
+  /** Resharing limits (config `reshare`). */
+  readonly reshare: { readonly allowDegreeDecrease: boolean };
   readonly groups: GroupDirectory;
   readonly keys: KeyRing;
   readonly runner: Runner;

@@ -53,6 +53,15 @@ export function decodeParams(bytes: Uint8Array): ReshareInviteParams {
   }));
 }
 
+/**
+ * Lowering a key's degree lowers how many colluders can steal it, and the registry's pending change does
+ * not carry the degree (the coordinator picks it): a member takes part in a decrease only when its own
+ * configuration allows it (`reshare.allowDegreeDecrease` on every member). Raising it is always allowed.
+ */
+export function degreeChangeAllowed(oldDegree: number, newDegree: number, allowDecrease: boolean): boolean {
+  return newDegree >= oldDegree || allowDecrease;
+}
+
 /** Does the registry's record of the key vouch for `pub` (public key, epoch, commitment digest)? */
 export function registryVouches(info: KeyInfo, pub: KeyPublic): boolean {
   return (

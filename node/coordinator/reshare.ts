@@ -59,7 +59,13 @@ import type { Invite } from "./invite.js";
 import type { Keygen, RecordSigner } from "./keygen.js";
 import type { HeldKey } from "./keyring.js";
 import { requireHeldKey } from "./keys-util.js";
-import { decodeParams, encodeParams, matchesPendingChange, registryVouches } from "./reshare-invite.js";
+import {
+  decodeParams,
+  degreeChangeAllowed,
+  encodeParams,
+  matchesPendingChange,
+  registryVouches,
+} from "./reshare-invite.js";
 import { groupOfRoster, rosterGroupId, type ReshareRoster } from "./reshare-roster.js";
 
 /** Store layout of a resharing in progress (next to keyring.ts's `shares/`). */
@@ -103,9 +109,17 @@ export class ReshareService {
     const rosterId = rosterGroupId(groupId);
     const self = this.ctx.groups.get(rosterId).self!; // every old member is a party
     const keys = await this.activeKeys(groupId);
-    // Fail before any dealing if a key cannot take the new degree (the registry would refuse it).
+    // Fail before any dealing if a key cannot take the new degree (the registry would refuse it), or
+    // if it would lower a degree without this member's consent (the others check the same).
     for (const { held } of keys) {
       assertGroupParameters(held.share.public.scheme, degree, roster.newParticipants.length);
+      const old = held.share.public.degree;
+      if (!degreeChangeAllowed(old, degree, this.ctx.reshare.allowDegreeDecrease)) {
+        throw new PolicyError(
+          `lowering key ${held.share.public.keyId}'s degree from ${old} to ${degree} needs ` +
+            "`reshare.allowDegreeDecrease` in every member's configuration",
+        );
+      }
     }
     const dealers = await this.awaitParties(rosterId, roster, self);
     // A member that has not followed the pending change yet ignores the invite (unknown roster): give
@@ -371,6 +385,11 @@ export class ReshareService {
     const info = await this.ctx.registry.getKey(BigInt(invite.keyId));
     if (info.groupId !== BigInt(groupId) || !registryVouches(info, p.oldPublic)) {
       throw new DeclineError("the reshared package does not match the registry's record of the key");
+    }
+    if (!degreeChangeAllowed(p.oldPublic.degree, p.newDegree, this.ctx.reshare.allowDegreeDecrease)) {
+      throw new PolicyError(
+        `lowering key ${invite.keyId}'s degree from ${p.oldPublic.degree} to ${p.newDegree} is not allowed here`,
+      );
     }
     if (p.dealers.includes(self)) {
       const held = requireHeldKey(this.ctx, invite.keyId);

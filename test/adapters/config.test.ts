@@ -56,6 +56,7 @@ describe("node config: defaults and resolution", () => {
     assert.deepEqual(c.timeouts, { roundMs: 10_000, sessionMs: 60_000, dialMs: 5_000, requestMs: 30_000 });
     assert.deepEqual(c.store, { kind: "passphraseEnv", passphraseEnv: "SHARDLESS_PASS" });
     assert.deepEqual(c.announce, []);
+    assert.deepEqual(c.reshare, { allowDegreeDecrease: false }, "lowering a degree is opt-in");
   });
 
   it("keeps absolute paths; accepts IPv6 and hostname API addresses and port 0", () => {

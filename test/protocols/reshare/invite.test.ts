@@ -12,6 +12,7 @@ import type { GroupMember } from "../../../node/coordinator/groups.js";
 import type { Invite } from "../../../node/coordinator/invite.js";
 import {
   decodeParams,
+  degreeChangeAllowed,
   encodeParams,
   matchesPendingChange,
   registryVouches,
@@ -109,5 +110,12 @@ describe("reshare invite: a participant takes part only in the registry's pendin
     assert.equal(registryVouches({ ...info, status: "retired" }, oldPublic), false);
     const otherPackage = dealKey({ degree: 2, participants: [1, 2, 3, 4, 5] }, seededRng("other")).shares;
     assert.equal(registryVouches(info, { ...otherPackage.get(1)!.public, keyId: "7", epoch: 3 }), false);
+  });
+
+  it("a coordinator cannot lower a key's degree unless the member's configuration allows it", () => {
+    assert.equal(degreeChangeAllowed(2, 2, false), true, "same degree");
+    assert.equal(degreeChangeAllowed(2, 3, false), true, "raising is always allowed");
+    assert.equal(degreeChangeAllowed(2, 1, false), false, "lowering refused by default");
+    assert.equal(degreeChangeAllowed(2, 1, true), true, "lowering with reshare.allowDegreeDecrease");
   });
 });
