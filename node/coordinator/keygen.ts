@@ -7,9 +7,9 @@
  * key is marked disputed, so it is never used here.
  */
 import { hexToBytes, bytesToHex } from "../crypto/hash.js";
-import { memberSetHash } from "../adapters/chain/record.js";
+import { keyRecordOf, memberSetHash } from "../adapters/chain/record.js";
 import { startDkg, dkgCodec, dkgSessionId, type DkgOutput } from "../protocols/dkg/index.js";
-import { commitmentDigest, registryPublicKey, type KeyShare, type Scheme } from "../protocol/key-share.js";
+import { registryPublicKey, type KeyShare, type Scheme } from "../protocol/key-share.js";
 import { ProtocolAbortError } from "../protocol/errors.js";
 import type { NodeContext } from "./context.js";
 
@@ -105,15 +105,12 @@ export class Keygen {
   private async publish(req: KeygenRequest, share: KeyShare): Promise<void> {
     const group = this.ctx.groups.get(req.groupId);
     const signerKeyId = req.scheme === "encryption" ? await this.authorityKey(req.groupId) : req.keyId;
-    const record = {
-      groupId: BigInt(req.groupId),
-      keyId: BigInt(req.keyId),
-      epoch: 0n,
-      publicKey: registryPublicKey(share.public),
-      commitmentDigest: commitmentDigest(share.public),
-      memberSetHash: memberSetHash(group.members.map((m) => m.operator)),
-      degree: req.degree,
-    };
+    // Epoch 0, the requested key id and degree: the DKG made `share` for exactly this request.
+    const record = keyRecordOf(
+      req.groupId,
+      share.public,
+      memberSetHash(group.members.map((m) => m.operator)),
+    );
     const digest = hexToBytes((await this.ctx.registry.recordDigest(record)).slice(2));
     const signature = await this.signRecord(req.groupId, signerKeyId, digest);
     await this.ctx.registry.publishKey({

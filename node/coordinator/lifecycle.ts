@@ -12,7 +12,7 @@
  * epoch committed by certificate but not published (the coordinator failed after step 2) is published by
  * the lowest online participant. Refreshes can also run on a schedule (lifecycle-schedule.ts).
  */
-import { bytesEqual, bytesToHex, hexToBytes } from "../crypto/hash.js";
+import { bytesEqual, hexToBytes } from "../crypto/hash.js";
 import type { RecoverResult } from "../adapters/api/services.js";
 import { ByteWriter, decodeWith } from "../protocol/codec.js";
 import { ParameterError, ProtocolAbortError, ShardlessError } from "../protocol/errors.js";
@@ -22,16 +22,14 @@ import {
   startRecoveryHelper,
   startRecoveryTarget,
 } from "../protocols/recover/index.js";
-import { memberSetHash } from "../adapters/chain/record.js";
+import { keyRecordOf, memberSetHash, registryVouches } from "../adapters/chain/record.js";
 import type { RegistryEvent } from "../adapters/chain/types.js";
 import { UnavailableError } from "../adapters/api/errors.js";
 import type { KeyStatus } from "../client/types.js";
 import {
-  commitmentDigest,
   decodeKeyPublic,
   encodeKeyPublic,
   keyPublicDigest,
-  registryPublicKey,
   type KeyPublic,
   type KeyShare,
 } from "../protocol/key-share.js";
@@ -219,15 +217,7 @@ export class LifecycleService {
     const p = share.public;
     const group = this.ctx.groups.get(groupId);
     const signerKeyId = p.scheme === "encryption" ? await this.keygen.authorityKey(groupId) : p.keyId;
-    const record = {
-      groupId: BigInt(groupId),
-      keyId: BigInt(p.keyId),
-      epoch: BigInt(p.epoch),
-      publicKey: registryPublicKey(p),
-      commitmentDigest: commitmentDigest(p),
-      memberSetHash: memberSetHash(group.members.map((m) => m.operator)),
-      degree: p.degree,
-    };
+    const record = keyRecordOf(groupId, p, memberSetHash(group.members.map((m) => m.operator)));
     const digest = hexToBytes((await this.ctx.registry.recordDigest(record)).slice(2));
     const signature = await this.signRecord(groupId, signerKeyId, digest);
     await this.ctx.registry.advanceEpoch({
@@ -420,11 +410,7 @@ export class RecoveryService {
   /** The target holds nothing: it accepts the package only if the registry vouches for it. */
   private async checkAgainstRegistry(keyId: string, pub: KeyPublic): Promise<void> {
     const info = await this.ctx.registry.getKey(BigInt(keyId));
-    const ok =
-      info.status === "active" &&
-      info.publicKey?.toLowerCase() === `0x${bytesToHex(registryPublicKey(pub))}` &&
-      info.epoch === BigInt(pub.epoch) &&
-      info.commitmentDigest.toLowerCase() === `0x${bytesToHex(commitmentDigest(pub))}`;
-    if (!ok) throw new DeclineError("the recovery package does not match the registry's record of the key");
+    if (!registryVouches(info, pub))
+      throw new DeclineError("the recovery package does not match the registry's record of the key");
   }
 }

@@ -3,17 +3,10 @@
  * encoding, and the checks a participant makes before it deals or receives — the invite is the registry's
  * pending change (committee, party ids, dealers' old ids) and the registry vouches for the old package.
  */
-import type { KeyInfo } from "../adapters/chain/types.js";
 import { memberSetHash } from "../adapters/chain/record.js";
 import { bytesToHex } from "../crypto/hash.js";
 import { ByteWriter, decodeWith } from "../protocol/codec.js";
-import {
-  commitmentDigest,
-  decodeKeyPublic,
-  encodeKeyPublic,
-  registryPublicKey,
-  type KeyPublic,
-} from "../protocol/key-share.js";
+import { decodeKeyPublic, encodeKeyPublic, type KeyPublic } from "../protocol/key-share.js";
 import type { GroupMember } from "./groups.js";
 import type { Invite } from "./invite.js";
 import type { ReshareRoster } from "./reshare-roster.js";
@@ -60,16 +53,6 @@ export function decodeParams(bytes: Uint8Array): ReshareInviteParams {
  */
 export function degreeChangeAllowed(oldDegree: number, newDegree: number, allowDecrease: boolean): boolean {
   return newDegree >= oldDegree || allowDecrease;
-}
-
-/** Does the registry's record of the key vouch for `pub` (public key, epoch, commitment digest)? */
-export function registryVouches(info: KeyInfo, pub: KeyPublic): boolean {
-  return (
-    info.status === "active" &&
-    info.publicKey?.toLowerCase() === `0x${bytesToHex(registryPublicKey(pub))}` &&
-    info.epoch === BigInt(pub.epoch) &&
-    info.commitmentDigest.toLowerCase() === `0x${bytesToHex(commitmentDigest(pub))}`
-  );
 }
 
 const sameIds = (a: readonly number[], b: readonly number[]) =>

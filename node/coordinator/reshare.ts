@@ -17,7 +17,7 @@
  */
 import { getAddress } from "ethers";
 import { NotFoundError, UnavailableError } from "../adapters/api/errors.js";
-import { keyRecordOf, memberSetHash, recordDigest } from "../adapters/chain/record.js";
+import { keyRecordOf, memberSetHash, recordDigest, registryVouches } from "../adapters/chain/record.js";
 import { ROLES } from "../adapters/chain/registry-client.js";
 import type { KeyReshare } from "../adapters/chain/types.js";
 import type { GroupStatus, Hex } from "../client/types.js";
@@ -59,13 +59,7 @@ import type { Invite } from "./invite.js";
 import type { Keygen, RecordSigner } from "./keygen.js";
 import type { HeldKey } from "./keyring.js";
 import { requireHeldKey } from "./keys-util.js";
-import {
-  decodeParams,
-  degreeChangeAllowed,
-  encodeParams,
-  matchesPendingChange,
-  registryVouches,
-} from "./reshare-invite.js";
+import { decodeParams, degreeChangeAllowed, encodeParams, matchesPendingChange } from "./reshare-invite.js";
 import { groupOfRoster, rosterGroupId, type ReshareRoster } from "./reshare-roster.js";
 
 /** Store layout of a resharing in progress (next to keyring.ts's `shares/`). */

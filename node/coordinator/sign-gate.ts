@@ -16,8 +16,7 @@ import {
 } from "../policy/approvals/index.js";
 import type { AuditLog, JsonObject } from "../policy/audit-log.js";
 import type { Scheme } from "../protocol/key-share.js";
-import { memberSetHash, recordDigest } from "../adapters/chain/record.js";
-import { commitmentDigest, registryPublicKey } from "../protocol/key-share.js";
+import { keyRecordOf, memberSetHash, recordDigest } from "../adapters/chain/record.js";
 import type { NodeContext } from "./context.js";
 
 export interface SignGateRequest {
@@ -60,19 +59,7 @@ export class SignGate {
       const domain = { chainId: this.ctx.chainId, registry: this.ctx.registryAddress };
       const members = memberSetHash(operators);
       const digests = new Set(
-        keys.map((k) => {
-          const p = k.share.public;
-          const record = {
-            groupId: BigInt(groupId),
-            keyId: BigInt(p.keyId),
-            epoch: BigInt(p.epoch),
-            publicKey: registryPublicKey(p),
-            commitmentDigest: commitmentDigest(p),
-            memberSetHash: members,
-            degree: p.degree,
-          };
-          return recordDigest(domain, record).toLowerCase();
-        }),
+        keys.map((k) => recordDigest(domain, keyRecordOf(groupId, k.share.public, members)).toLowerCase()),
       );
       cached = { state, digests };
       this.records.set(groupId, cached);

@@ -6,6 +6,7 @@
 import { AbiCoder, getBytes, hexlify, keccak256, toUtf8Bytes, type BytesLike } from "ethers";
 import { ParameterError } from "../../protocol/errors.js";
 import { commitmentDigest, registryPublicKey, type KeyPublic } from "../../protocol/key-share.js";
+import type { KeyInfo } from "./types.js";
 
 export const RECORD_TYPEHASH = keccak256(
   toUtf8Bytes(
@@ -46,6 +47,16 @@ export function keyRecordOf(groupId: string, p: KeyPublic, setHash: string): Key
     memberSetHash: setHash,
     degree: p.degree,
   };
+}
+
+/** Does the registry's record of the key vouch for `pub` (public key, epoch, commitment digest)? */
+export function registryVouches(info: KeyInfo, pub: KeyPublic): boolean {
+  return (
+    info.status === "active" &&
+    info.publicKey?.toLowerCase() === `0x${hexlify(registryPublicKey(pub)).slice(2)}` &&
+    info.epoch === BigInt(pub.epoch) &&
+    info.commitmentDigest.toLowerCase() === `0x${hexlify(commitmentDigest(pub)).slice(2)}`
+  );
 }
 
 /** Where a record is valid: one chain, one registry deployment. */

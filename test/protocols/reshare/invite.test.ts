@@ -6,7 +6,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { getAddress } from "ethers";
-import { memberSetHash } from "../../../node/adapters/chain/record.js";
+import { memberSetHash, registryVouches } from "../../../node/adapters/chain/record.js";
 import type { KeyInfo } from "../../../node/adapters/chain/types.js";
 import type { GroupMember } from "../../../node/coordinator/groups.js";
 import type { Invite } from "../../../node/coordinator/invite.js";
@@ -15,7 +15,6 @@ import {
   degreeChangeAllowed,
   encodeParams,
   matchesPendingChange,
-  registryVouches,
   type ReshareInviteParams,
 } from "../../../node/coordinator/reshare-invite.js";
 import { reshareRoster, rosterGroupId } from "../../../node/coordinator/reshare-roster.js";
