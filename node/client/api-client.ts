@@ -3,6 +3,8 @@
  * plugin use. Errors are ShardlessApiError with the server's stable `code` (and culprits, if any).
  */
 import { randomBytes } from "node:crypto";
+import http from "node:http";
+import https from "node:https";
 import type {
   ApiErrorBody,
   DecryptRequest,
@@ -38,6 +40,10 @@ export interface ShardlessClientOptions {
   timeoutMs?: number;
 }
 
+// Shared by every client in the process; idle sockets do not keep the process alive.
+const HTTP_AGENT = new http.Agent({ keepAlive: true });
+const HTTPS_AGENT = new https.Agent({ keepAlive: true });
+
 /** A fresh idempotency id. Pass your own to make retries safe across process restarts. */
 export const newRequestId = () => `req-${Date.now().toString(36)}-${randomBytes(8).toString("hex")}`;
 
@@ -50,36 +56,76 @@ export class ShardlessClient {
   }
 
   private async call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
-    let res: Response;
-    try {
-      res = await fetch(this.base + path, {
-        method,
-        headers: { authorization: `Bearer ${this.opts.token}`, "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 120_000),
-      });
-    } catch (cause) {
-      const msg = cause instanceof Error ? cause.message : String(cause);
-      throw new ShardlessApiError("UNREACHABLE", `node at ${this.base} unreachable: ${msg}`, 0);
-    }
-    const text = await res.text();
+    const { status, text } = await this.request(method, path, body);
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : {};
     } catch {
-      throw new ShardlessApiError("BAD_RESPONSE", `node answered non-JSON (HTTP ${res.status})`, res.status);
+      throw new ShardlessApiError("BAD_RESPONSE", `node answered non-JSON (HTTP ${status})`, status);
     }
-    if (!res.ok) {
+    if (status < 200 || status > 299) {
       const e = (json as Partial<ApiErrorBody>).error;
       throw new ShardlessApiError(
-        e?.code ?? "HTTP_" + res.status,
-        e?.message ?? `HTTP ${res.status}`,
-        res.status,
+        e?.code ?? "HTTP_" + status,
+        e?.message ?? `HTTP ${status}`,
+        status,
         e?.culprits ?? [],
         e?.details ?? {},
       );
     }
     return json as T;
+  }
+
+  /**
+   * One HTTP exchange over a kept-alive connection (node:http rather than fetch: ~0.3 ms instead of
+   * ~1 ms per call on loopback, which matters beside a 5 ms signature). Any transport failure or the
+   * timeout is UNREACHABLE.
+   */
+  private request(
+    method: string,
+    path: string,
+    body?: unknown,
+    retried = false,
+  ): Promise<{ status: number; text: string }> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const url = new URL(this.base + path);
+    const transport = url.protocol === "https:" ? https : http;
+    const unreachable = (msg: string) =>
+      new ShardlessApiError("UNREACHABLE", `node at ${this.base} unreachable: ${msg}`, 0);
+    return new Promise((resolve, reject) => {
+      const req = transport.request(
+        url,
+        {
+          method,
+          agent: url.protocol === "https:" ? HTTPS_AGENT : HTTP_AGENT,
+          timeout: this.opts.timeoutMs ?? 120_000,
+          headers: {
+            authorization: `Bearer ${this.opts.token}`,
+            "content-type": "application/json",
+            ...(payload ? { "content-length": String(payload.length) } : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }),
+          );
+          res.on("error", (e) => reject(unreachable(e.message)));
+        },
+      );
+      req.on("timeout", () =>
+        req.destroy(new Error(`no answer within ${this.opts.timeoutMs ?? 120_000} ms`)),
+      );
+      req.on("error", (e: NodeJS.ErrnoException) => {
+        // The node closed an idle kept-alive connection as we reused it: the request never reached it,
+        // so send it again once on a fresh connection (every POST carries its idempotency id anyway).
+        if (req.reusedSocket && e.code === "ECONNRESET" && !retried) {
+          resolve(this.request(method, path, body, true));
+        } else reject(unreachable(e.message));
+      });
+      req.end(payload);
+    });
   }
 
   health(): Promise<{ ok: boolean; peerId: string }> {

@@ -6,13 +6,15 @@
  * coordinates. Every member of S stores its presignature shares durably (runner/presignatures.ts).
  *
  * Signing: the coordinator takes a presignature, and invites S with the *payload* (not a bare digest):
- * each signer computes the digest itself from the payload, checks policy, runs the agreement round (all
- * of S echo H(request) — key, epoch, presignature, S, digest) and sends its share only once the echoes
- * match AND the presignature is durably marked consumed for that digest AND its policy decision is in
- * the audit log. The two disk writes run alongside the echo round (neither releases anything), so the
- * online latency is one write, not three rounds of them; the price is that an agreement that fails
- * burns the presignature, which is single-use anyway. Every signer combines and verifies the signature
- * (low-s, recovery id); the coordinator returns it. Secret shares are erased in the background after.
+ * each signer computes the digest itself from the payload, checks policy, runs the agreement round (the
+ * other signers echo H(request) — key, epoch, presignature, S, combiner, digest — to each other; the
+ * coordinator's signed invite is its own echo: protocols/ecdsa/sign/agree.ts) and sends its share, to the
+ * coordinator only, once the echoes match AND the presignature is durably marked consumed for that
+ * digest AND its policy decision is in the audit log. The two disk writes run alongside the echo round
+ * (neither releases anything), so the online latency is one write, not three rounds of them; the price
+ * is that an agreement that fails burns the presignature, which is single-use anyway. The coordinator
+ * combines, verifies (low-s, recovery id) and returns the signature. Secret shares are erased in the
+ * background after.
  */
 import { Transaction, getBytes, hexlify } from "ethers";
 import { UnavailableError } from "../adapters/api/errors.js";
@@ -27,6 +29,7 @@ import {
   signCodec,
   signSessionId,
   startPresign,
+  type ConsumedPresignature,
   type EcdsaSignature,
   type SignRequest,
 } from "../protocols/ecdsa/index.js";
@@ -305,6 +308,7 @@ export class EcdsaService {
       epoch: share.public.epoch,
       presigId: presig.presigId,
       signers,
+      combiner: share.self,
       digest,
     };
     const invite: Invite = {
@@ -317,7 +321,9 @@ export class EcdsaService {
       coordinator: share.self,
       params: new ByteWriter().string(presig.presigId).string(JSON.stringify(payload)).finish(),
     };
-    return this.runSigning(invite, request, share, r.recorded, true);
+    const sig = await this.runSigning(invite, request, share, r.recorded, true);
+    if (!sig) throw new VerificationError("the combiner's signing session ended without a signature");
+    return sig;
   }
 
   private async participateSign(invite: Invite): Promise<void> {
@@ -343,6 +349,7 @@ export class EcdsaService {
       epoch: invite.epoch,
       presigId,
       signers: invite.participants,
+      combiner: invite.coordinator,
       digest,
     };
     // A presignature not held here (lost with a wiped store, or erased) fails before this member joins
@@ -368,17 +375,20 @@ export class EcdsaService {
     share: KeyShare,
     recorded: Promise<void>,
     coordinate: boolean,
-  ): Promise<EcdsaSignature> {
+  ): Promise<EcdsaSignature | null> {
     const key = { keyId: request.keyId, degree: share.public.degree, epoch: share.public.epoch };
     const agreeStart = await startSignAgreementFromStore(this.presignatures, request, key, share.self);
-    const consumed = this.presignatures.consume(request.presigId, request.digest, key);
-    consumed.catch(() => {}); // awaited below; never an unhandled rejection while the echoes run
-    try {
+    // Started by the phases below: after the invites are out, for the coordinator (the durable write
+    // and its encryption then overlap the participants' work instead of delaying their invites).
+    let consumed: Promise<ConsumedPresignature> | undefined;
+    // Both sessions of one signing; the coordinator runs them inside its invitation, so a participant's
+    // Decline (a policy refusal, a presignature it lost) fails the request at once in either phase.
+    const phases = async (signal?: AbortSignal): Promise<EcdsaSignature | null> => {
+      const consuming = (consumed = this.presignatures.consume(request.presigId, request.digest, key));
+      consuming.catch(() => {}); // awaited below; never an unhandled rejection while the echoes run
       const agreeId = signSessionId(request, "agree");
-      const agreed = coordinate
-        ? await this.invitations.coordinate(invite, signCodec, () => agreeStart, agreeId)
-        : await this.invitations.run(invite, agreeId, signCodec, () => agreeStart);
-      const [presig] = await Promise.all([consumed, recorded]);
+      const agreed = await this.invitations.run(invite, agreeId, signCodec, () => agreeStart, signal);
+      const [presig] = await Promise.all([consuming, recorded]);
       // Combining verifies against the presignature's key; the coordinator, which releases the
       // signature, also holds that to be the key it holds.
       if (coordinate && !presig.presignature.publicKey.equals(share.public.publicKey)) {
@@ -391,11 +401,15 @@ export class EcdsaService {
         members: this.ctx.groups.peerMap(invite.groupId, agreed.signers),
         start: startSignShareFromConsumed(presig, agreed, key),
         roundTimeoutMs: this.ctx.timeouts.roundMs,
+        signal,
       });
+    };
+    try {
+      return coordinate ? await this.invitations.coordinateWith(invite, phases) : await phases();
     } finally {
       // Single use whatever happened: the secret shares are erased, off the response's path.
       void consumed
-        .then(() => this.presignatures.finish(request.presigId))
+        ?.then(() => this.presignatures.finish(request.presigId))
         .catch((e: unknown) => {
           if (e instanceof ConsumedError) return; // never consumed here, or already erased
           this.ctx.logger.warn(

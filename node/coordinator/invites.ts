@@ -47,11 +47,28 @@ export class Invitations {
   /**
    * As coordinator: invite the other participants and run our side. `start` builds our first round.
    */
-  async coordinate<M, R>(
+  coordinate<M, R>(
     invite: Invite,
     codec: MessageCodec<M>,
     start: (ctx: SessionContext) => Start<M, R>,
     protocolSessionId?: Uint8Array,
+    awaitDoneFrom?: number,
+  ): Promise<R> {
+    return this.coordinateWith(
+      invite,
+      (signal) => this.run(invite, protocolSessionId ?? inviteSessionId(invite), codec, start, signal),
+      awaitDoneFrom,
+    );
+  }
+
+  /**
+   * As coordinator: invite the other participants, then run `body` (our side: one or more sessions,
+   * with whatever local steps lie between them), failing at once with a participant's Decline
+   * whenever it comes while `body` runs. `signal` aborts when this returns.
+   */
+  async coordinateWith<R>(
+    invite: Invite,
+    body: (signal: AbortSignal) => Promise<R>,
     awaitDoneFrom?: number,
   ): Promise<R> {
     const sessionId = inviteSessionId(invite);
@@ -74,10 +91,7 @@ export class Invitations {
             ),
           ),
       );
-      const result = await Promise.race([
-        this.run(invite, protocolSessionId ?? sessionId, codec, start, controller.signal),
-        declined,
-      ]);
+      const result = await Promise.race([body(controller.signal), declined]);
       if (finished) {
         let timer: ReturnType<typeof setTimeout> | undefined;
         const timeout = new Promise<never>((_, reject) => {

@@ -11,7 +11,7 @@
  * Cutting whole entries off the end leaves a valid shorter chain: compare `head()` with an anchor kept
  * elsewhere (`expectedHead` in verifyAuditLog) to catch that.
  *
- * Every append is fsynced before it resolves. A crash mid-append leaves a torn last line that was never
+ * Every append is fsynced before it resolves (appends made during one fsync share the next). A crash mid-append leaves a torn last line that was never
  * acknowledged; opening the log completes or cuts it, records that repair as an entry, and continues the
  * chain. Any other damage refuses to open.
  * One writer per file. `details` are identifiers and outcomes only — never secrets (keys whose name looks
@@ -255,8 +255,19 @@ export interface AuditLogOptions {
 /** Files open for appending in this process: two writers on one file would fork the chain. */
 const OPEN_LOGS = new Set<string>();
 
+interface QueuedLine {
+  readonly line: string;
+  readonly entry: AuditEntry;
+  resolve(entry: AuditEntry): void;
+  reject(err: unknown): void;
+}
+
 export class AuditLog {
-  private tail: Promise<unknown> = Promise.resolve();
+  /** The chain as built: entries get their seq and hash at append time, in call order. */
+  private built: AuditHead;
+  /** Built, not yet written. One flush at a time writes all of them with one write and one fsync. */
+  private queue: QueuedLine[] = [];
+  private flushing: Promise<void> | null = null;
   private broken = false;
   private closed = false;
 
@@ -265,7 +276,9 @@ export class AuditLog {
     private readonly fh: FileHandle,
     private current: AuditHead,
     private readonly clock: Pick<Clock, "now">,
-  ) {}
+  ) {
+    this.built = current;
+  }
 
   /**
    * Opens `file` for appending, creating it (and its directory) if needed. An existing log must verify;
@@ -316,63 +329,85 @@ export class AuditLog {
     }
   }
 
-  /** Last entry (seq 0 and GENESIS_HASH when empty); record it elsewhere to anchor the log. */
+  /** Last durable entry (seq 0 and GENESIS_HASH when empty); record it elsewhere to anchor the log. */
   head(): AuditHead {
     return this.current;
   }
 
-  /** Appends one entry and fsyncs; resolves with the entry once it is durable. Appends are serialised. */
+  /**
+   * Appends one entry; resolves with it once it is durable. The entry is chained at call time (appends
+   * are ordered as called); appends made while an fsync runs are written together by the next one
+   * (group commit), so concurrent signers do not queue behind each other's fsyncs.
+   */
   append(event: string, details: JsonObject): Promise<AuditEntry> {
     if (this.closed) return Promise.reject(new ParameterError("audit log is closed"));
+    if (this.broken) return Promise.reject(brokenError());
     if (typeof event !== "string" || !EVENT.test(event)) {
       return Promise.reject(new ParameterError("audit `event` must be 1-128 chars of [A-Za-z0-9._:-]"));
     }
-    let snapshot: JsonObject;
+    let entry: AuditEntry;
+    let line: string;
     try {
       checkDetails(details);
-      // A private copy: the caller may reuse its object while this append waits its turn.
-      snapshot = JSON.parse(canonicalJson(details)) as JsonObject;
+      // A private copy: the caller may reuse its object once this returns.
+      const body = {
+        seq: this.built.seq + 1,
+        time: new Date(this.clock.now()).toISOString(),
+        prevHash: this.built.hash,
+        event,
+        details: JSON.parse(canonicalJson(details)) as JsonObject,
+      };
+      entry = { ...body, hash: entryHash(body) };
+      line = `${canonicalJson(entry as unknown as JsonObject)}\n`;
+      if (Buffer.byteLength(line, "utf8") > MAX_LINE_BYTES)
+        throw new ParameterError("audit details too large");
     } catch (err) {
       return Promise.reject(err);
     }
-    const run = this.tail.then(() => this.write(event, snapshot));
-    this.tail = run.catch(() => {});
-    return run;
+    this.built = { seq: entry.seq, hash: entry.hash };
+    const written = new Promise<AuditEntry>((resolve, reject) =>
+      this.queue.push({ line, entry, resolve, reject }),
+    );
+    this.flushing ??= this.flush();
+    return written;
   }
 
   /** Waits for the appends already made, then closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.tail;
+    while (this.flushing) await this.flushing;
     OPEN_LOGS.delete(path.resolve(this.file));
     await this.fh.close();
   }
 
-  private async write(event: string, details: JsonObject): Promise<AuditEntry> {
-    if (this.broken) throw new VerificationError("audit log write failed earlier; reopen the log");
-    const body = {
-      seq: this.current.seq + 1,
-      time: new Date(this.clock.now()).toISOString(),
-      prevHash: this.current.hash,
-      event,
-      details,
-    };
-    const entry: AuditEntry = { ...body, hash: entryHash(body) };
-    const line = `${canonicalJson(entry as unknown as JsonObject)}\n`;
-    if (Buffer.byteLength(line, "utf8") > MAX_LINE_BYTES) throw new ParameterError("audit details too large");
-    try {
-      await this.fh.write(line, null, "utf8");
-      await this.fh.sync();
-    } catch (err) {
-      // The file may now end in a torn line: refuse further writes until reopened (which repairs it).
-      this.broken = true;
-      throw err;
+  /** Writes the queued lines, batch after batch, until the queue is empty. */
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      if (this.broken) {
+        for (const q of batch) q.reject(brokenError());
+        continue;
+      }
+      try {
+        await this.fh.write(batch.map((q) => q.line).join(""), null, "utf8");
+        await this.fh.sync();
+      } catch (err) {
+        // The file may now end in a torn line: refuse further writes until reopened (which repairs it).
+        this.broken = true;
+        for (const q of batch) q.reject(err);
+        continue;
+      }
+      const last = batch[batch.length - 1].entry;
+      this.current = { seq: last.seq, hash: last.hash };
+      for (const q of batch) q.resolve(q.entry);
     }
-    this.current = { seq: entry.seq, hash: entry.hash };
-    return entry;
+    this.flushing = null;
   }
 }
+
+const brokenError = () => new VerificationError("audit log write failed earlier; reopen the log");
 
 function checkDetails(details: JsonObject): void {
   if (typeof details !== "object" || details === null || Array.isArray(details)) {

@@ -63,14 +63,15 @@ export const silentLogger: Logger = {
 /**
  * Durable, atomic key-value storage for secret material (shares, presignatures, nonce state). Keys are
  * slash-separated paths such as `shares/<group>/<keyId>/<epoch>`. Implementations encrypt at rest and
- * write atomically (temp file, fsync, rename, directory fsync): after `put` resolves the value survives
- * a crash, and a crash during `put` leaves the old value.
+ * write atomically and in order (the file store: a synced write-ahead log record, later checkpointed by
+ * temp file, fsync, rename, directory fsync): after `put` resolves the value survives a crash, a crash
+ * during `put` leaves the old value, and a crash never keeps a later write while losing an earlier one.
  */
 export interface ShareStore {
   /**
    * `durable: false` (only for writes whose loss is harmless, e.g. erasing a used secret whose earlier
-   * record is as safe): still atomic, old or new value after a crash, but without the fsyncs, so it
-   * does not queue behind the writes that must be on disk before a protocol step.
+   * record is as safe): still atomic and in order, old or new value after a crash, but resolves without
+   * waiting for a sync, so it does not queue behind the writes that must be on disk before a protocol step.
    */
   put(key: string, value: Uint8Array, opts?: { readonly durable?: boolean }): Promise<void>;
   /** null if absent; throws a typed error if present but corrupt (never silently returns garbage). */

@@ -312,7 +312,7 @@ export async function startSignShareFromStore(
   store: PresignatureStore,
   agreed: SignRequest,
   key: SigningKey,
-): Promise<Start<SignMessage, EcdsaSignature>> {
+): Promise<Start<SignMessage, EcdsaSignature | null>> {
   const consumed = await store.consume(agreed.presigId, agreed.digest, {
     keyId: key.keyId,
     epoch: key.epoch,
@@ -329,7 +329,7 @@ export function startSignShareFromConsumed(
   consumed: ConsumedPresignature,
   agreed: SignRequest,
   key: SigningKey,
-): Start<SignMessage, EcdsaSignature> {
+): Start<SignMessage, EcdsaSignature | null> {
   if (
     consumed.presignature.presigId !== agreed.presigId ||
     !bytesEqual(consumed.consumedFor, agreed.digest)

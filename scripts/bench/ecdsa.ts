@@ -176,6 +176,7 @@ function onlineLatency(c: Config, presigs: Map<number, Presignature[]>): number[
         epoch: p.epoch,
         presigId: p.presigId,
         signers: p.signers,
+        combiner: p.signers[0],
         digest: digests[i],
       });
     }

@@ -130,23 +130,33 @@ function devWallet(i: number): HDNodeWallet {
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, what: string): Promise<string> {
   return new Promise((resolve, reject) => {
     let buffer = "";
+    const recent: string[] = []; // the last lines, quoted in the error: why a member did not start
     const timer = setTimeout(() => reject(new Error(`${what}: not ready after ${timeoutMs} ms`)), timeoutMs);
+    const remember = (line: string) => {
+      if (line.trim()) recent.push(line.slice(0, 400));
+      if (recent.length > 3) recent.shift();
+    };
+    const onStderr = (d: Buffer) => d.toString().split("\n").forEach(remember);
     const onData = (d: Buffer) => {
       buffer += d.toString();
       const lines = buffer.split("\n");
       buffer = lines.pop() ?? "";
       for (const line of lines) {
+        remember(line);
         if (pattern.test(line)) {
           clearTimeout(timer);
           child.stdout?.off("data", onData);
+          child.stderr?.off("data", onStderr);
           resolve(line);
         }
       }
     };
     child.stdout?.on("data", onData);
+    child.stderr?.on("data", onStderr);
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`${what}: exited with code ${code} before it was ready (see its log)`));
+      const last = recent.length ? `; last output:\n${recent.join("\n")}` : "";
+      reject(new Error(`${what}: exited with code ${code} before it was ready (see its log)${last}`));
     });
   });
 }

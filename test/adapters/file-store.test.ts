@@ -1,6 +1,7 @@
 /**
  * FileShareStore: encryption at rest, restart, wrong keys, damage detection (corrupt, truncated, swapped
- * files), crash safety, locking, and a scan of the data directory for plaintext share bytes.
+ * files), crash safety, locking, and a scan of the data directory (files and write-ahead log) for
+ * plaintext share bytes and key names. The log itself: file-store-wal*.test.ts.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -15,6 +16,7 @@ import {
   StoreKeyError,
   StoreLockedError,
   type KeyProvider,
+  type WalOptions,
 } from "../../node/adapters/storage/index.js";
 import { seededRng } from "../../node/crypto/index.js";
 import { ParameterError } from "../../node/protocol/errors.js";
@@ -31,8 +33,13 @@ after(() => cleanup());
 
 const passphrase = (p = "correct horse battery staple") => new PassphraseKeyProvider({ passphrase: p });
 const freshDir = () => path.join(root, `store${++counter}`);
-const open = (dir: string, keyProvider: KeyProvider = passphrase()) =>
-  FileShareStore.open({ dir, keyProvider });
+const open = (dir: string, keyProvider: KeyProvider = passphrase(), wal?: boolean | WalOptions) =>
+  FileShareStore.open({ dir, keyProvider, wal });
+/** Reopens `dir`: the write-ahead log is checkpointed into the files before open resolves. */
+async function reopen(store: FileShareStore): Promise<FileShareStore> {
+  await store.close();
+  return open(store.dir);
+}
 const fileOf = (dir: string, key: string) => path.join(dir, "data", ...key.split("/")) + ".sealed";
 
 async function allFiles(dir: string): Promise<string[]> {
@@ -48,6 +55,17 @@ shareStoreBehaviour("FileShareStore", async () => {
   return { store, done: () => store.close() };
 });
 
+// Checkpoints every two records: reads and lists merge the log's overlay with checkpointed files.
+shareStoreBehaviour("FileShareStore (checkpointing as it goes)", async () => {
+  const store = await open(freshDir(), passphrase(), { segmentRecords: 2, maxPendingSegments: 1 });
+  return { store, done: () => store.close() };
+});
+
+shareStoreBehaviour("FileShareStore (wal: false)", async () => {
+  const store = await open(freshDir(), passphrase(), false);
+  return { store, done: () => store.close() };
+});
+
 describe("FileShareStore: persistence and keys", () => {
   it("a new instance reads what an old one wrote (restart)", async () => {
     const dir = freshDir();
@@ -60,14 +78,14 @@ describe("FileShareStore: persistence and keys", () => {
     await b.close();
   });
 
-  it("a write without fsyncs (durable: false) is still sealed, atomic and read back after a restart", async () => {
+  it("wal: false: a write without fsyncs (durable: false) is still sealed, atomic and read back after a restart", async () => {
     const dir = freshDir();
-    const a = await open(dir);
+    const a = await open(dir, passphrase(), false);
     await a.put("presig/x", Uint8Array.of(9, 9, 9));
     await a.put("presig/x", Uint8Array.of(7, 7), { durable: false });
     assert.deepEqual(await a.get("presig/x"), Uint8Array.of(7, 7));
     await a.close();
-    const b = await open(dir);
+    const b = await open(dir, passphrase(), false);
     assert.deepEqual(await b.get("presig/x"), Uint8Array.of(7, 7));
     assert.deepEqual(await b.list(""), ["presig/x"], "no temp file left behind");
     await b.put("presig/y", Uint8Array.of(7, 7));
@@ -141,22 +159,28 @@ describe("FileShareStore: persistence and keys", () => {
     await assert.rejects(open(dir), StoreKeyError);
   });
 
-  it("seals files with mode 0600 in 0700 directories", async () => {
+  it("seals files and log segments with mode 0600 in 0700 directories", async () => {
     const dir = freshDir();
     const s = await open(dir);
     await s.put("shares/g/k/0", Uint8Array.of(1));
-    await s.close();
+    await s.whenIdle();
+    const segments = (await allFiles(path.join(dir, "wal"))).filter((f) => f.endsWith(".wal"));
+    assert.ok(segments.length > 0);
+    for (const f of segments) assert.equal((await stat(f)).mode & 0o777, 0o600, f);
+    assert.equal((await stat(path.join(dir, "wal"))).mode & 0o777, 0o700);
+    await (await reopen(s)).close(); // checkpointed into its file
     assert.equal((await stat(fileOf(dir, "shares/g/k/0"))).mode & 0o777, 0o600);
     assert.equal((await stat(path.join(dir, "data", "shares", "g"))).mode & 0o777, 0o700);
   });
 });
 
 describe("FileShareStore: damage is detected, reported with the path, never repaired", () => {
+  /** A store whose keys are checkpointed into their files (reopened: the log is empty). */
   async function storeWith(keys: string[]) {
     const dir = freshDir();
     const s = await open(dir);
     for (const [i, k] of keys.entries()) await s.put(k, new Uint8Array(40).fill(i + 1));
-    return { dir, s };
+    return { dir, s: await reopen(s) };
   }
   const corruptFor = (key: string, file: string) => (err: unknown) =>
     err instanceof StoreCorruptError && err.code === "STORE_CORRUPT" && err.key === key && err.file === file;
@@ -222,7 +246,7 @@ describe("FileShareStore: damage is detected, reported with the path, never repa
 describe("FileShareStore: crash safety and locking", () => {
   it("a crash mid-write (temp file left behind): the old value survives, the temp is ignored then removed", async () => {
     const dir = freshDir();
-    const s = await open(dir);
+    const s = await open(dir, passphrase(), false); // the file write path (also the checkpoint's)
     await s.put("shares/g/k/0", Uint8Array.of(1, 1, 1));
     const file = fileOf(dir, "shares/g/k/0");
     // A crash during the next put: half-written temp beside the target, never renamed.
@@ -234,7 +258,7 @@ describe("FileShareStore: crash safety and locking", () => {
     assert.deepEqual(await s.list(""), ["shares/g/k/0"]);
     await s.close();
     // Restart: the leftovers are cleaned up, the value is the old one.
-    const t = await open(dir);
+    const t = await open(dir, passphrase(), false);
     assert.deepEqual(await t.get("shares/g/k/0"), Uint8Array.of(1, 1, 1));
     const leftovers = (await allFiles(dir)).filter((f) => f.endsWith(".tmp"));
     assert.deepEqual(leftovers, []);
@@ -243,18 +267,24 @@ describe("FileShareStore: crash safety and locking", () => {
     await t.close();
   });
 
-  it("concurrent puts to one key leave one complete value and no temp files", async () => {
-    const dir = freshDir();
-    const s = await open(dir);
-    const values = Array.from({ length: 20 }, (_, i) => new Uint8Array(1000).fill(i));
-    await Promise.all(values.map((v) => s.put("race/k", v)));
-    const got = (await s.get("race/k"))!;
-    assert.ok(values.some((v) => Buffer.compare(v, got) === 0));
-    assert.deepEqual(
-      (await allFiles(dir)).filter((f) => f.endsWith(".tmp")),
-      [],
-    );
-    await s.close();
+  it("concurrent puts to one key leave one complete value (the last call's, with the log) and no temp files", async () => {
+    for (const wal of [true, false]) {
+      const dir = freshDir();
+      const s = await open(dir, passphrase(), wal);
+      const values = Array.from({ length: 20 }, (_, i) => new Uint8Array(1000).fill(i));
+      await Promise.all(values.map((v) => s.put("race/k", v)));
+      const got = (await s.get("race/k"))!;
+      if (wal) assert.deepEqual(got, values[19], "logged in call order");
+      else assert.ok(values.some((v) => Buffer.compare(v, got) === 0));
+      await s.whenIdle(); // the log's next segment is prepared as a temp file, then renamed
+      assert.deepEqual(
+        (await allFiles(dir)).filter((f) => f.endsWith(".tmp")),
+        [],
+      );
+      const t = await reopen(s);
+      assert.deepEqual(await t.get("race/k"), got);
+      await t.close();
+    }
   });
 
   it("a second opener is refused while the store is open (StoreLockedError); a stale lock is taken over", async () => {
@@ -272,28 +302,41 @@ describe("FileShareStore: crash safety and locking", () => {
 });
 
 describe("FileShareStore: no plaintext at rest", () => {
-  it("a scan of every file in the data dir finds no share bytes (raw, hex or base64) nor any 12-byte run", async () => {
+  it("a scan of every file (log segments, then checkpointed files) finds no share bytes (raw, hex, base64, any 12-byte run) nor key names", async () => {
     const dir = freshDir();
     const s = await open(dir);
     const share = seededRng("plaintext-scan")(64);
     const marker = new TextEncoder().encode("SHARE-PLAINTEXT-MARKER-0123456789");
-    await s.put("shares/g1/k1/0", share);
-    await s.put("shares/g1/k1/1", marker);
-    await s.put("presig/g1/k1/42", Buffer.concat([share, marker]));
-    await s.close();
-    const files = await allFiles(dir);
-    assert.ok(files.length >= 4, "header, and the three sealed files");
-    const needles = [share, marker].flatMap((b) => [
+    const keyName = "topsecretgroupname";
+    await s.put(`shares/${keyName}/k1/0`, share);
+    await s.put(`shares/${keyName}/k1/1`, marker);
+    await s.put(`presig/${keyName}/k1/42`, Buffer.concat([share, marker]), { durable: false });
+    await s.delete(`shares/${keyName}/k1/1`);
+    const needles = [share, marker, new TextEncoder().encode(keyName)].flatMap((b) => [
       Buffer.from(b),
       Buffer.from(Buffer.from(b).toString("hex")),
       Buffer.from(Buffer.from(b).toString("base64")),
     ]);
-    for (const f of files) {
-      const raw = await readFile(f);
-      for (const n of needles) assert.equal(raw.indexOf(n), -1, `${f} contains share bytes`);
-      for (let i = 0; i + 12 <= share.length; i++) {
-        assert.equal(raw.indexOf(share.subarray(i, i + 12)), -1, `${f} contains a run of the share`);
+    async function scan(expect: (files: string[]) => void) {
+      const files = await allFiles(dir);
+      expect(files);
+      for (const f of files) {
+        const raw = await readFile(f);
+        for (const n of needles) assert.equal(raw.indexOf(n), -1, `${f} contains plaintext`);
+        for (let i = 0; i + 12 <= share.length; i++) {
+          assert.equal(raw.indexOf(share.subarray(i, i + 12)), -1, `${f} contains a run of the share`);
+        }
       }
     }
+    await s.close(); // the values are in the log only
+    await scan((files) => {
+      assert.ok(
+        files.some((f) => f.endsWith(".wal")),
+        "log segments",
+      );
+      assert.ok(!files.some((f) => f.endsWith(".sealed")), "nothing checkpointed yet");
+    });
+    await (await open(dir)).close(); // replayed and checkpointed into sealed files
+    await scan((files) => assert.equal(files.filter((f) => f.endsWith(".sealed")).length, 2));
   });
 });

@@ -2,7 +2,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { appendFile, readFile, writeFile } from "node:fs/promises";
+import { appendFile, open, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import fc from "fast-check";
@@ -142,6 +142,37 @@ describe("audit log: chain", () => {
       appended.map((e) => e.seq),
       Array.from({ length: 20 }, (_, i) => i + 1),
     );
+    assert.ok((await verifyAuditLog(file)).ok);
+  });
+
+  it("appends made while an fsync runs share the next one (group commit); head() moves once durable", async () => {
+    const file = freshFile();
+    const log = await AuditLog.open(file);
+    await log.append("first", {});
+    // Count fsyncs on the log's file handles (one shared prototype) while 20 appends run concurrently.
+    const probe = await open(file, "r");
+    const fhProto = Object.getPrototypeOf(probe) as { sync(): Promise<void> };
+    await probe.close();
+    const original = fhProto.sync;
+    let syncs = 0;
+    fhProto.sync = function (this: unknown) {
+      syncs++;
+      return original.call(this);
+    };
+    try {
+      const pending = Array.from({ length: 20 }, (_, i) => log.append("e", { i }));
+      assert.equal(log.head().seq, 1, "not durable yet");
+      const appended = await Promise.all(pending);
+      assert.equal(log.head().seq, 21);
+      assert.deepEqual(
+        appended.map((e) => e.seq),
+        Array.from({ length: 20 }, (_, i) => i + 2),
+      );
+      assert.ok(syncs >= 1 && syncs <= 2, `20 concurrent appends took ${syncs} fsyncs`);
+    } finally {
+      fhProto.sync = original;
+      await log.close();
+    }
     assert.ok((await verifyAuditLog(file)).ok);
   });
 

@@ -5,13 +5,14 @@
 import { ShardlessError } from "../../protocol/errors.js";
 
 /**
- * A stored file (or the store header) exists but is damaged: truncated, bit-flipped, swapped with
- * another key's file, or from another store. Names the key and file; the file is left untouched.
+ * A stored file (or the store header, or a write-ahead-log segment) exists but is damaged: truncated,
+ * bit-flipped, swapped with another key's file or record, or from another store. Names the key and file;
+ * the file is left untouched.
  */
 export class StoreCorruptError extends ShardlessError {
   readonly code = "STORE_CORRUPT";
   constructor(
-    /** The store key, or "(header)" for store.json. */
+    /** The store key, "(header)" for store.json, or "(wal)" for a write-ahead-log segment. */
     readonly key: string,
     /** The file on disk. */
     readonly file: string,
@@ -30,4 +31,13 @@ export class StoreKeyError extends ShardlessError {
 /** Another live process holds the store's lock (two nodes on one data dir would reuse presignatures). */
 export class StoreLockedError extends ShardlessError {
   readonly code = "STORE_LOCKED";
+}
+
+/**
+ * A write to the write-ahead log (or a checkpoint of it) failed with an I/O error. The store then refuses
+ * all further work, reads included: the outcome of the failed write on disk is unknown (an fsync error
+ * cannot be retried safely), so the node must restart, which replays what the log holds.
+ */
+export class StoreWriteError extends ShardlessError {
+  readonly code = "STORE_WRITE";
 }

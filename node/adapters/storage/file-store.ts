@@ -1,25 +1,63 @@
 /**
- * FileShareStore: the embedded ShareStore (DESIGN invariant 5). One file per key under a data directory,
- * sealed with AES-256-GCM; atomic, durable writes; damage is detected and reported, never repaired.
+ * FileShareStore: the embedded ShareStore (DESIGN invariant 5). Values are sealed with AES-256-GCM under
+ * the store's data key; a durable write is on disk when it resolves; damage is detected and reported,
+ * never repaired.
  *
- * Layout of `dir`:
+ * Layout of `dir` (directories 0700, files 0600):
  *   store.json                 header: format, version, storeId, the wrapped data key (key-provider.ts)
  *   LOCK                       pid of the process that has the store open
- *   data/<seg>/…/<seg>.sealed  one file per key `<seg>/…/<seg>`
+ *   data/<seg>/…/<seg>.sealed  one file per key `<seg>/…/<seg>`: the checkpointed state
+ *   wal/<n>.wal                write-ahead-log segments not checkpointed yet (format: wal-format.ts)
  *
  * A sealed file is `"SLS1" ‖ nonce(12) ‖ ciphertext ‖ tag(16)` under the store's data key, with
  * AAD = "shardless/share-store/v1" ‖ 0 ‖ storeId ‖ key. Binding the key path means a file copied or
  * renamed onto another key fails authentication (StoreCorruptError), and so does a file from another
- * store. What it cannot detect: an older version of the *same* key's file put back by someone with write
- * access to the disk (rollback); the node's audit log and registry epochs are the defence there.
+ * store. A log record is sealed the same way with AAD = "shardless/share-store/wal/v1" ‖ 0 ‖ storeId ‖
+ * segment ‖ seq, and its plaintext holds the op, key and value: no key name or value is on disk in clear.
+ * What neither can detect: an older file or a whole older segment put back by someone with write access
+ * to the disk (rollback); the node's audit log and registry epochs are the defence there.
  *
- * Writes: temp file in the same directory (O_EXCL, 0600) → write → fsync → rename over the target →
- * fsync the directory. A crash leaves either the old or the new value; leftover `*.tmp` files are
- * ignored by reads and removed when the store is next opened.
+ * Write path, write-ahead log on (the default; wal.ts):
+ *   - put/delete seal one record into the active segment and update an in-memory overlay (latest value
+ *     or tombstone per key) before returning to the event loop, so records are in call order. A single
+ *     flusher writes everything appended so far with one write to the segment, opened O_DSYNC (group
+ *     commit: records appended while a write is in flight go together in the next one); a durable
+ *     put/delete resolves when that write returns. One thread-pool hop per flush instead of ~9 per file
+ *     write. `durable: false` resolves at once; its record starts no write of its own but goes, in
+ *     order, with the next durable record's write, or on its own after 20 ms (a crash may lose it).
+ *   - get reads the overlay first (tombstone → null), else the file; list merges overlay and files.
+ *     Reads may see a logged value before its sync finished (as a rename was visible before its
+ *     directory fsync).
+ *   - Segments are preallocated with zeros (an append does not change the file size, so the sync has no
+ *     metadata to write) and prepared one ahead, in order. When the active one is full (256 KiB or 1024 records) or idle for 2 s, it is sealed; in the
+ *     background, off the put path, each sealed segment (oldest first) is checkpointed: the latest value
+ *     of every key it logged is written to its file with the atomic write below (or the file removed),
+ *     directories synced, then the segment is deleted and the overlay entries it was the latest for are
+ *     dropped. Puts wait when more than 4 sealed segments wait for their checkpoint (bounded memory).
+ *   - close() writes what is pending and lets a running checkpoint finish; the rest is replayed at open.
+ *   - A failed log write, sync or checkpoint fences the store (StoreWriteError for every later call):
+ *     the outcome of a failed fsync is unknown, so the node must restart and replay.
+ *
+ * Write path, `wal: false`: every put is a temp file in the same directory (O_EXCL, 0600) → write →
+ * fsync → rename over the target → fsync the directory; delete is unlink → fsync the directory.
+ *
+ * Crash semantics: every put/delete that resolved durably survives, and the state after a crash is the
+ * result of a prefix of the operations in call order: replay applies whole segments in order, so an
+ * older value or a deleted key (an erased presignature secret) never comes back. Opening the store takes
+ * the lock, reads the header, removes leftover `*.tmp` files, then replays every segment over the files
+ * and checkpoints them all before `open` resolves (a reopened store starts with an empty log). A torn
+ * tail — the last record of the last segment holding records incomplete or failing authentication, with
+ * only zeros after it: a crash mid-append, never acknowledged — is cut and logged with a warning naming
+ * the segment. Any other damage (a bad record with records after it, a sequence gap, a record moved
+ * between positions, segments or stores, an unknown op, a missing segment) is a StoreCorruptError and
+ * the store does not open (StoreCorruptError.key is "(wal)"). A crash that persisted a later page of
+ * the final group write but not an earlier one looks like such damage and is refused too: the operator
+ * decides. A crash during a checkpoint is harmless: the segment is deleted only after its files are
+ * synced, segments are deleted oldest first, and replaying a suffix of the log over files that already
+ * hold its effects gives the same state.
  */
-import { randomBytes } from "node:crypto";
 import { constants } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { mkdir, open, readFile, unlink } from "node:fs/promises";
 import path from "node:path";
 import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, aeadOpen, aeadSeal } from "../../crypto/aead.js";
 import { concatBytes, utf8ToBytes } from "../../crypto/hash.js";
@@ -27,12 +65,25 @@ import { defaultRng, type Rng } from "../../crypto/rng.js";
 import { ParameterError } from "../../protocol/errors.js";
 import { silentLogger, type Logger, type ShareStore } from "../../runner/ports.js";
 import { StoreCorruptError, StoreKeyError, StoreLockedError } from "./errors.js";
+import { atomicWrite, ensureDir, fsyncDir, unlinkIfExists, walk } from "./fs-util.js";
 import { DATA_KEY_BYTES, type KeyProvider, type WrappedDataKey } from "./key-provider.js";
 import { assertStoreKey, assertStorePrefix } from "./keys.js";
+import { MAX_VALUE_BYTES } from "./wal-format.js";
+import {
+  WriteAheadLog,
+  recoverWal,
+  resolveWalOptions,
+  type WalHost,
+  type WalOptions,
+  type WalStats,
+} from "./wal.js";
+
+export type { WalOptions, WalStats } from "./wal.js";
 
 const HEADER_FILE = "store.json";
 const LOCK_FILE = "LOCK";
 const DATA_DIR = "data";
+const WAL_DIR = "wal";
 const SUFFIX = ".sealed";
 const FORMAT = "shardless-share-store";
 const VERSION = 1;
@@ -51,10 +102,16 @@ export interface FileShareStoreInit {
    */
   rng?: Rng;
   /**
-   * Structured logger (never given values).
+   * Structured logger (never given keys' values).
    * @default silentLogger
    */
   logger?: Logger;
+  /**
+   * The write-ahead log (see the header), with optional tuning; false writes every put as an atomic
+   * file (the slower baseline). Segments left by an earlier run are replayed at open either way.
+   * @default true
+   */
+  wal?: boolean | WalOptions;
 }
 
 interface Header {
@@ -67,6 +124,8 @@ interface Header {
 export class FileShareStore implements ShareStore {
   private dataKey: Uint8Array | null;
   private readonly inflight = new Set<Promise<unknown>>();
+  private wal: WriteAheadLog | null = null;
+  private closing: Promise<void> | null = null;
 
   private constructor(
     readonly dir: string,
@@ -80,22 +139,31 @@ export class FileShareStore implements ShareStore {
 
   /**
    * Opens (or initialises) the store in `init.dir`: takes the lock, unwraps the data key, removes
-   * temp files left by a crash. Throws StoreKeyError (wrong key), StoreCorruptError (damaged header, or
-   * data without a header) or StoreLockedError (in use by a live process).
+   * temp files left by a crash, replays and checkpoints the write-ahead log. Throws StoreKeyError (wrong
+   * key), StoreCorruptError (damaged header, file or log, or data without a header) or StoreLockedError
+   * (in use by a live process).
    */
   static async open(init: FileShareStoreInit): Promise<FileShareStore> {
     const dir = path.resolve(init.dir);
     const rng = init.rng ?? defaultRng;
     const log = (init.logger ?? silentLogger).child({ component: "share-store" });
+    const walOptions =
+      init.wal === false ? null : init.wal === true || init.wal === undefined ? {} : init.wal;
+    if (walOptions) resolveWalOptions(walOptions); // refuse bad tuning before touching the disk
     await mkdir(path.join(dir, DATA_DIR), { recursive: true, mode: 0o700 });
+    await mkdir(path.join(dir, WAL_DIR), { recursive: true, mode: 0o700 });
     await acquireLock(dir);
+    let store: FileShareStore | null = null;
     try {
       const { storeId, dataKey } = await loadOrCreateHeader(dir, init.keyProvider, rng);
-      const store = new FileShareStore(dir, storeId, dataKey, rng, log);
+      store = new FileShareStore(dir, storeId, dataKey, rng, log);
       const removed = await store.removeTempFiles();
       if (removed > 0) log.warn({ dir, removed }, "removed temp files left by an interrupted write");
+      const nextSegment = await recoverWal(store.walHost());
+      if (walOptions) store.wal = await WriteAheadLog.open(store.walHost(), walOptions, nextSegment);
       return store;
     } catch (err) {
+      store?.dataKey?.fill(0);
       await unlink(path.join(dir, LOCK_FILE)).catch(() => {});
       throw err;
     }
@@ -104,73 +172,85 @@ export class FileShareStore implements ShareStore {
   async put(key: string, value: Uint8Array, opts: { readonly durable?: boolean } = {}): Promise<void> {
     assertStoreKey(key);
     if (!(value instanceof Uint8Array)) throw new ParameterError("`value` expected Uint8Array");
+    if (value.length > MAX_VALUE_BYTES) throw new ParameterError("`value` larger than 16 MiB");
+    const durable = opts.durable ?? true;
     await this.track(async () => {
+      if (this.wal) return this.wal.append(key, value.slice(), durable);
       const file = this.fileOf(key);
       await ensureDir(path.dirname(file), path.join(this.dir, DATA_DIR));
-      const sealed = concatBytes(MAGIC, aeadSeal(this.key(), value, this.aad(key), this.rng));
-      await atomicWrite(file, sealed, opts.durable ?? true);
+      await atomicWrite(file, this.sealFile(key, value), { durable });
     });
   }
 
   async get(key: string): Promise<Uint8Array | null> {
     assertStoreKey(key);
     return this.track(async () => {
-      const file = this.fileOf(key);
-      let raw: Uint8Array;
-      try {
-        raw = new Uint8Array(await readFile(file));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-        throw err;
-      }
-      if (raw.length < MAGIC.length + AEAD_NONCE_BYTES + AEAD_TAG_BYTES) {
-        throw new StoreCorruptError(key, file, "truncated");
-      }
-      if (!MAGIC.every((b, i) => raw[i] === b))
-        throw new StoreCorruptError(key, file, "not a sealed share file");
-      try {
-        return aeadOpen(this.key(), raw.subarray(MAGIC.length), this.aad(key));
-      } catch (cause) {
-        throw new StoreCorruptError(key, file, "authentication failed (damaged, truncated or swapped)", {
-          cause,
-        });
-      }
+      const logged = this.wal?.lookup(key);
+      if (logged !== undefined) return logged === null ? null : logged.slice();
+      return this.readFile(key);
     });
   }
 
   async delete(key: string): Promise<void> {
     assertStoreKey(key);
     await this.track(async () => {
+      if (this.wal) return this.wal.append(key, null, true);
       const file = this.fileOf(key);
-      try {
-        await unlink(file);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
-        throw err;
-      }
-      await fsyncDir(path.dirname(file));
+      if (await unlinkIfExists(file)) await fsyncDir(path.dirname(file));
     });
   }
 
   async list(prefix: string): Promise<string[]> {
     assertStorePrefix(prefix);
     return this.track(async () => {
+      const logged = this.wal?.snapshot(prefix); // before the walk: a checkpoint may run meanwhile
       const base = prefix.includes("/") ? prefix.slice(0, prefix.lastIndexOf("/")) : "";
-      const keys: string[] = [];
+      const keys = new Set<string>();
       await walk(path.join(this.dir, DATA_DIR, ...base.split("/").filter(Boolean)), base, (rel, name) => {
-        if (name.endsWith(SUFFIX)) keys.push(rel.slice(0, -SUFFIX.length));
+        if (name.endsWith(SUFFIX)) {
+          const key = rel.slice(0, -SUFFIX.length);
+          if (key.startsWith(prefix)) keys.add(key);
+        }
       });
-      return keys.filter((k) => k.startsWith(prefix)).sort();
+      for (const [key, present] of logged ?? []) {
+        if (present) keys.add(key);
+        else keys.delete(key);
+      }
+      return [...keys].sort();
     });
   }
 
-  /** Waits for operations in flight, forgets the data key and releases the lock. Idempotent. */
-  async close(): Promise<void> {
-    if (this.dataKey === null) return;
+  /** Write-ahead-log counters (null with `wal: false`). */
+  walStats(): WalStats | null {
+    return this.wal?.stats() ?? null;
+  }
+
+  /**
+   * Resolves once the log has no background work running (pending writes, checkpoints, segment
+   * preparation). Not needed for durability (a durable put resolves on disk): for tests taking crash
+   * images, and benchmarks.
+   */
+  async whenIdle(): Promise<void> {
+    await this.wal?.whenIdle();
+  }
+
+  /**
+   * Waits for operations in flight, writes the log records still pending and lets a running checkpoint
+   * finish, then forgets the data key and releases the lock. Idempotent.
+   */
+  close(): Promise<void> {
+    return (this.closing ??= this.shutdown());
+  }
+
+  private async shutdown(): Promise<void> {
     await Promise.allSettled([...this.inflight]);
-    this.dataKey.fill(0);
-    this.dataKey = null;
-    await unlink(path.join(this.dir, LOCK_FILE)).catch(() => {});
+    try {
+      await this.wal?.close();
+    } finally {
+      this.dataKey?.fill(0);
+      this.dataKey = null;
+      await unlink(path.join(this.dir, LOCK_FILE)).catch(() => {});
+    }
   }
 
   private key(): Uint8Array {
@@ -180,6 +260,7 @@ export class FileShareStore implements ShareStore {
 
   private track<T>(op: () => Promise<T>): Promise<T> {
     this.key(); // refuse new work once closed
+    if (this.wal?.failure) throw this.wal.failure;
     const p = op();
     this.inflight.add(p);
     void p.then(
@@ -187,6 +268,66 @@ export class FileShareStore implements ShareStore {
       () => this.inflight.delete(p),
     );
     return p;
+  }
+
+  private walHost(): WalHost {
+    return {
+      walDir: path.join(this.dir, WAL_DIR),
+      storeId: this.storeId,
+      rng: this.rng,
+      log: this.log,
+      dataKey: () => this.key(),
+      materialize: (entries) => this.materialize(entries),
+    };
+  }
+
+  /**
+   * Checkpoint: writes each key's latest value into its file (atomic, fsynced; null removes the file),
+   * then fsyncs every directory touched once. One operation at a time, so a checkpoint holds at most one
+   * thread-pool thread and the log's writes do not queue behind it.
+   */
+  private async materialize(entries: ReadonlyMap<string, Uint8Array | null>): Promise<void> {
+    const root = path.join(this.dir, DATA_DIR);
+    const dirs = new Set<string>();
+    for (const [key, value] of entries) {
+      const file = this.fileOf(key);
+      const parent = path.dirname(file);
+      if (value === null) {
+        if (await unlinkIfExists(file)) dirs.add(parent);
+        continue;
+      }
+      if (!dirs.has(parent)) await ensureDir(parent, root); // once per directory per checkpoint
+      await atomicWrite(file, this.sealFile(key, value), { durable: true, syncDir: false });
+      dirs.add(parent);
+    }
+    for (const d of dirs) await fsyncDir(d);
+  }
+
+  private sealFile(key: string, value: Uint8Array): Uint8Array {
+    return concatBytes(MAGIC, aeadSeal(this.key(), value, this.aad(key), this.rng));
+  }
+
+  private async readFile(key: string): Promise<Uint8Array | null> {
+    const file = this.fileOf(key);
+    let raw: Uint8Array;
+    try {
+      raw = new Uint8Array(await readFile(file));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw err;
+    }
+    if (raw.length < MAGIC.length + AEAD_NONCE_BYTES + AEAD_TAG_BYTES) {
+      throw new StoreCorruptError(key, file, "truncated");
+    }
+    if (!MAGIC.every((b, i) => raw[i] === b))
+      throw new StoreCorruptError(key, file, "not a sealed share file");
+    try {
+      return aeadOpen(this.key(), raw.subarray(MAGIC.length), this.aad(key));
+    } catch (cause) {
+      throw new StoreCorruptError(key, file, "authentication failed (damaged, truncated or swapped)", {
+        cause,
+      });
+    }
   }
 
   private fileOf(key: string): string {
@@ -197,11 +338,14 @@ export class FileShareStore implements ShareStore {
     return concatBytes(utf8ToBytes("shardless/share-store/v1\0"), this.storeId, utf8ToBytes(key));
   }
 
+  /** Removes `*.tmp` left by an interrupted file write or segment preparation (never acknowledged). */
   private async removeTempFiles(): Promise<number> {
     const temps: string[] = [];
-    await walk(path.join(this.dir, DATA_DIR), "", (rel) => {
-      if (rel.endsWith(".tmp")) temps.push(path.join(this.dir, DATA_DIR, ...rel.split("/")));
-    });
+    for (const sub of [DATA_DIR, WAL_DIR]) {
+      await walk(path.join(this.dir, sub), "", (rel) => {
+        if (rel.endsWith(".tmp")) temps.push(path.join(this.dir, sub, ...rel.split("/")));
+      });
+    }
     for (const t of temps) await unlink(t).catch(() => {});
     return temps.length;
   }
@@ -226,7 +370,7 @@ async function loadOrCreateHeader(
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     // Never start afresh over existing data: that would silently orphan every share.
     let hasData = false;
-    await walk(path.join(dir, DATA_DIR), "", () => (hasData = true));
+    for (const sub of [DATA_DIR, WAL_DIR]) await walk(path.join(dir, sub), "", () => (hasData = true));
     if (hasData)
       throw new StoreCorruptError(HEADER_KEY, file, "missing while the data directory holds files");
     const storeId = rng(STORE_ID_BYTES);
@@ -283,69 +427,6 @@ function parseHeader(text: string, file: string): Header {
     throw new StoreCorruptError(HEADER_KEY, file, "unexpected header format");
   }
   return h;
-}
-
-// --- files -------------------------------------------------------------------------------------
-
-/** Temp file in the same directory, fsync, rename over `file`, fsync the directory (fsyncs if `durable`). */
-async function atomicWrite(file: string, bytes: Uint8Array, durable = true): Promise<void> {
-  const tmp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
-  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-  try {
-    try {
-      await fh.writeFile(bytes);
-      if (durable) await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
-  } catch (err) {
-    await unlink(tmp).catch(() => {});
-    throw err;
-  }
-  if (durable) await fsyncDir(path.dirname(file));
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, "r");
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** mkdir -p below `root`, fsyncing the parent of every directory it creates (so the entry is durable). */
-async function ensureDir(dir: string, root: string): Promise<void> {
-  const rel = path.relative(root, dir);
-  let current = root;
-  for (const seg of rel === "" ? [] : rel.split(path.sep)) {
-    const next = path.join(current, seg);
-    try {
-      await mkdir(next, { mode: 0o700 });
-      await fsyncDir(current);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
-    current = next;
-  }
-}
-
-/** Depth-first walk calling `visit(relativeKeyPath, name)` for every regular file. */
-async function walk(dir: string, rel: string, visit: (rel: string, name: string) => void): Promise<void> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR")
-      return;
-    throw err;
-  }
-  for (const e of entries) {
-    const childRel = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) await walk(path.join(dir, e.name), childRel, visit);
-    else if (e.isFile()) visit(childRel, e.name);
-  }
 }
 
 // --- lock --------------------------------------------------------------------------------------

@@ -54,6 +54,20 @@ const key31 = dealEcdsaKey(3, 1);
 const Y = key31.shares.get(1)!.public.publicKey;
 const S = [1, 2, 3];
 
+/** The signing request for `presig` at epoch 0 over S, as a coordinator would send it. */
+const requestFor = (
+  presig: { keyId: string; presigId: string },
+  digest: Uint8Array,
+  combiner = S[0],
+): SignRequest => ({
+  keyId: presig.keyId,
+  epoch: 0,
+  presigId: presig.presigId,
+  signers: S,
+  combiner,
+  digest,
+});
+
 function abortError<R>(o: MemberOutcome<R> | undefined): ShardlessError {
   assert.equal(o?.kind, "abort", `expected an abort, got ${o?.kind}`);
   return (o as { kind: "abort"; error: ShardlessError }).error;
@@ -248,7 +262,7 @@ describe("ecdsa signing under attack", () => {
     return { presigs, stores, backing };
   }
 
-  it("wrong s_j: verification fails, every signer aborts, nobody blamed, presignature stays consumed", async () => {
+  it("wrong s_j: the combiner's verification fails, nobody blamed, presignature stays consumed", async () => {
     const { presigs, stores } = await freshPresig();
     const presig = presigs.get(1)![0];
     const cheat = (d: { from: number; round: number; message: SignMessage }) =>
@@ -256,11 +270,10 @@ describe("ecdsa signing under attack", () => {
     const run = await signWithStores(stores, presig, digestOf("pay 1"), 1, {
       shareOptions: { tamper: cheat },
     });
-    for (const id of [1, 3]) {
-      const e = abortError(run.shares!.outcomes.get(id));
-      assert.ok(e instanceof VerificationError);
-      assert.deepEqual(e.culprits, []);
-    }
+    const e = abortError(run.shares!.outcomes.get(1));
+    assert.ok(e instanceof VerificationError);
+    assert.deepEqual(e.culprits, []);
+    assert.deepEqual(run.shares!.outcomes.get(3), { kind: "done", result: null }, "3 only sent its share");
     // Retrying the same presignature for another digest is refused at every honest signer.
     const again = await signWithStores(stores, presig, digestOf("pay 2"), 1);
     assert.equal(again.agreement, null);
@@ -271,13 +284,7 @@ describe("ecdsa signing under attack", () => {
   it("DuplicateMessageError: a signer sending two different shares is named", async () => {
     const { presigs, stores } = await freshPresig();
     const presig = presigs.get(1)![0];
-    const request: SignRequest = {
-      keyId: presig.keyId,
-      epoch: 0,
-      presigId: presig.presigId,
-      signers: S,
-      digest: digestOf("dup"),
-    };
+    const request: SignRequest = requestFor(presig, digestOf("dup"), S[0]);
     const start = await startSignShareFromStore(stores.get(1)!, request, {
       keyId: presig.keyId,
       degree: 1,
@@ -296,17 +303,15 @@ describe("ecdsa signing under attack", () => {
     const run = await signWithStores(stores, presig, digestOf("a"), 1, {
       shareOptions: { silent: new Map([[3, 2]]) },
     });
-    for (const id of [1, 2]) {
-      const o = run.shares!.outcomes.get(id) as { kind: string; missing: number[] };
-      assert.equal(o.kind, "stuck");
-      assert.deepEqual(o.missing, [3]);
-    }
+    const o = run.shares!.outcomes.get(1) as { kind: string; missing: number[] };
+    assert.equal(o.kind, "stuck", "the combiner waits for the withheld share (the runner's timeout aborts)");
+    assert.deepEqual(o.missing, [3]);
     const retry = await signWithStores(stores, presig, digestOf("b"), 1);
     assert.equal(retry.agreement, null);
     for (const id of [1, 2]) assert.ok(retry.refusals.get(id) instanceof ConsumedError);
     // A fresh presignature signs.
     const fresh = await signWithStores(stores, presigs.get(1)![1], digestOf("b"), 1);
-    assert.equal(signaturesOf(fresh).length, 3);
+    assert.equal(signaturesOf(fresh).length, 1);
     assertAtMostOneValidSignature([run, retry], Y);
   });
 
@@ -323,20 +328,15 @@ describe("ecdsa signing under attack", () => {
   it("equivocating coordinator (different digests to different signers): agreement aborts before any share", async () => {
     const { presigs, stores } = await freshPresig();
     const presig = presigs.get(1)![0];
-    const base: SignRequest = {
-      keyId: presig.keyId,
-      epoch: 0,
-      presigId: presig.presigId,
-      signers: S,
-      digest: digestOf("h1"),
-    };
+    const base: SignRequest = requestFor(presig, digestOf("h1"), S[0]);
     const requests = new Map([
       [1, base],
       [2, base],
       [3, { ...base, digest: digestOf("h2") }],
     ]);
     const run = await signWithStores(stores, presig, base.digest, 1, { requests });
-    for (const id of S) {
+    // The two non-combiners compare echoes and abort; the combiner (whose invite is its echo) waits.
+    for (const id of [2, 3]) {
       const e = abortError(run.agreement!.outcomes.get(id));
       assert.ok(e instanceof ProtocolAbortError);
       assert.deepEqual(e.culprits, []);
@@ -345,11 +345,29 @@ describe("ecdsa signing under attack", () => {
     for (const id of S) assert.equal((await stores.get(id)!.state(presig.presigId))!.status, "unused");
   });
 
+  it("combiner holding another request than every other signer: its verification fails, no signature", async () => {
+    const { presigs, stores } = await freshPresig();
+    const presig = presigs.get(1)![0];
+    const mine: SignRequest = requestFor(presig, digestOf("h1"), S[0]);
+    const theirs = { ...mine, digest: digestOf("h2") };
+    const requests = new Map([
+      [1, mine],
+      [2, theirs],
+      [3, theirs],
+    ]);
+    const run = await signWithStores(stores, presig, mine.digest, 1, { requests });
+    const e = abortError(run.shares!.outcomes.get(1));
+    assert.ok(e instanceof VerificationError);
+    const retry = await signWithStores(stores, presig, theirs.digest, 1);
+    assert.ok(retry.refusals.get(1) instanceof ConsumedError, "consumed for h1 at the combiner");
+    assertAtMostOneValidSignature([run, retry], Y);
+  });
+
   it("second digest with a consumed presignature: refused with ConsumedError, first signature unaffected", async () => {
     const { presigs, stores } = await freshPresig();
     const presig = presigs.get(1)![0];
     const first = await signWithStores(stores, presig, digestOf("one"), 1);
-    assert.equal(signaturesOf(first).length, 3);
+    assert.equal(signaturesOf(first).length, 1);
     await assert.rejects(stores.get(2)!.consume(presig.presigId, digestOf("two")), ConsumedError);
     const second = await signWithStores(stores, presig, digestOf("two"), 1);
     assert.equal(second.agreement, null);
@@ -361,15 +379,9 @@ describe("ecdsa signing under attack", () => {
     const { presigs, stores, backing } = await freshPresig();
     const presig = presigs.get(1)![0];
     const h1 = digestOf("before crash");
-    const request: SignRequest = {
-      keyId: presig.keyId,
-      epoch: 0,
-      presigId: presig.presigId,
-      signers: S,
-      digest: h1,
-    };
+    const request: SignRequest = requestFor(presig, h1, S[1]);
     const keyInfo = { keyId: presig.keyId, degree: 1, epoch: 0 };
-    // Member 1 consumes and computes its share, then crashes before sending it.
+    // Member 1 consumes and computes its share for combiner 2, then crashes before sending it.
     const beforeCrash = await startSignShareFromStore(stores.get(1)!, request, keyInfo);
     const shareBefore = (beforeCrash.outgoing[0].message as { s: bigint }).s;
     // Restart: a new store object over the surviving backing storage.
@@ -382,7 +394,7 @@ describe("ecdsa signing under attack", () => {
     const resumed = await startSignShareFromStore(stores.get(1)!, request, keyInfo);
     assert.equal((resumed.outgoing[0].message as { s: bigint }).s, shareBefore);
     const done = await signWithStores(stores, presig, h1, 1);
-    assert.equal(signaturesOf(done).length, 3);
+    assert.equal(signaturesOf(done).length, 1);
     assertAtMostOneValidSignature([refused, done], Y);
     // After finish the shares are erased: even the same digest is refused now.
     await assert.rejects(stores.get(1)!.consume(presig.presigId, h1), PresignatureNotFoundError);
@@ -392,13 +404,7 @@ describe("ecdsa signing under attack", () => {
     const { presigs, stores, backing } = await freshPresig();
     const presig = presigs.get(1)![0];
     backing.get(2)!.failNextPut = true;
-    const request: SignRequest = {
-      keyId: presig.keyId,
-      epoch: 0,
-      presigId: presig.presigId,
-      signers: S,
-      digest: digestOf("x"),
-    };
+    const request: SignRequest = requestFor(presig, digestOf("x"), S[0]);
     await assert.rejects(
       startSignShareFromStore(stores.get(2)!, request, { keyId: presig.keyId, degree: 1, epoch: 0 }),
     );

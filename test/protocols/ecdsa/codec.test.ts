@@ -52,8 +52,15 @@ const SNAPSHOTS = {
   agree: "0101" + "22".repeat(32),
   share: "0102" + z(9),
   request:
-    "00000001" + "37" + "0000000000000002" + "ab".repeat(32) + "00000003" + "000100020003" + "33".repeat(32),
-  requestHash: "455641caf1b398e477df0084ff3341eec1f6df96fb32710c0351276e95e925e4",
+    "00000001" +
+    "37" +
+    "0000000000000002" +
+    "ab".repeat(32) +
+    "00000003" +
+    "000100020003" +
+    "0001" +
+    "33".repeat(32),
+  requestHash: "c5d1f6d2437fb7cea62fc43ce89beb1059f093522dca64bdb2c0bf2b60198354",
   presignature:
     "01" +
     "cd".repeat(32) +
@@ -150,11 +157,13 @@ describe("ecdsa sign codec and request", () => {
       epoch: 2,
       presigId: "ab".repeat(32),
       signers: [1, 2, 3],
+      combiner: 1,
       digest: new Uint8Array(32).fill(0x33),
     };
     assert.equal(bytesToHex(encodeSignRequest(req)), SNAPSHOTS.request);
     assert.equal(bytesToHex(signRequestHash(req)), SNAPSHOTS.requestHash);
     assert.notEqual(bytesToHex(signRequestHash({ ...req, signers: [1, 2, 4] })), SNAPSHOTS.requestHash);
+    assert.notEqual(bytesToHex(signRequestHash({ ...req, combiner: 2 })), SNAPSHOTS.requestHash);
   });
 
   it("the agreement and share runs have distinct session ids, each bound to the digest", () => {
@@ -163,6 +172,7 @@ describe("ecdsa sign codec and request", () => {
       epoch: 2,
       presigId: "ab".repeat(32),
       signers: [1, 2, 3],
+      combiner: 1,
       digest: new Uint8Array(32).fill(0x33),
     };
     const other = { ...req, digest: new Uint8Array(32).fill(0x34) };

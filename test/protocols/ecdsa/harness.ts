@@ -106,7 +106,7 @@ export interface SignRun {
   /** Outcome of the agreement round (null if some signer refused to start). */
   readonly agreement: SimulationResult<SignRequest> | null;
   /** Outcome of the share round (null if agreement did not complete everywhere). */
-  readonly shares: SimulationResult<EcdsaSignature> | null;
+  readonly shares: SimulationResult<EcdsaSignature | null> | null;
   /** Errors thrown by signers that refused to take part, per member. */
   readonly refusals: Map<number, unknown>;
 }
@@ -134,6 +134,7 @@ export async function signWithStores(
     epoch: presig.epoch,
     presigId: presig.presigId,
     signers: presig.signers,
+    combiner: presig.signers[0],
     digest,
   };
   const refusals = new Map<number, unknown>();
@@ -154,7 +155,7 @@ export async function signWithStores(
   for (const [id, o] of agreement.outcomes) if (o.kind === "done") agreed.set(id, o.result);
   if (agreed.size !== presig.signers.length) return { agreement, shares: null, refusals };
 
-  const shareStarts = new Map<number, Start<SignMessage, EcdsaSignature>>();
+  const shareStarts = new Map<number, Start<SignMessage, EcdsaSignature | null>>();
   for (const [id, request] of agreed) {
     try {
       shareStarts.set(id, await startSignShareFromStore(stores.get(id)!, request, key));
@@ -167,10 +168,10 @@ export async function signWithStores(
   return { agreement, shares, refusals };
 }
 
-/** The signatures the share round produced (members that finished). */
+/** The signatures the share round produced (only the combiner's session yields one). */
 export function signaturesOf(run: SignRun): EcdsaSignature[] {
   if (!run.shares) return [];
-  return [...run.shares.outcomes.values()].flatMap((o) => (o.kind === "done" ? [o.result] : []));
+  return [...run.shares.outcomes.values()].flatMap((o) => (o.kind === "done" && o.result ? [o.result] : []));
 }
 
 /**
@@ -196,7 +197,7 @@ export async function thresholdSigner(
       const presig = queue.shift();
       if (!presig) throw new Error("out of presignatures");
       const sigs = signaturesOf(await signWithStores(stores, presig, digest, degree));
-      if (sigs.length !== signers.length) throw new Error("threshold signing did not complete");
+      if (sigs.length !== 1) throw new Error("threshold signing did not complete");
       return sigs[0];
     },
   };

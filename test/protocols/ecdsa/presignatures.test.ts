@@ -116,7 +116,15 @@ describe("PresignatureStore", () => {
     const p = batch[0];
     const consumed = await store.consume(p.presigId, h("a"));
     const signing = { keyId, degree: 1, epoch: p.epoch };
-    const request = { keyId, epoch: p.epoch, presigId: p.presigId, signers: p.signers, digest: h("b") };
+    const combiner = p.signers.find((id) => id !== p.self)!;
+    const request = {
+      keyId,
+      epoch: p.epoch,
+      presigId: p.presigId,
+      signers: p.signers,
+      combiner,
+      digest: h("b"),
+    };
     assert.throws(() => startSignShareFromConsumed(consumed, request, signing), ConsumedError);
     const other = batch[1].presigId;
     assert.throws(
@@ -124,6 +132,9 @@ describe("PresignatureStore", () => {
       ConsumedError,
     );
     const start = startSignShareFromConsumed(consumed, { ...request, digest: h("a") }, signing);
-    assert.equal(start.outgoing.length, 1);
+    assert.deepEqual(
+      start.outgoing.map((o) => o.to),
+      [combiner],
+    );
   });
 });

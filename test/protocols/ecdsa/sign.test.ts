@@ -11,6 +11,7 @@ import {
   utf8ToBytes,
 } from "../../../node/crypto/index.js";
 import { ParameterError } from "../../../node/protocol/errors.js";
+import { UnexpectedSenderError } from "../../../node/protocol/round.js";
 import {
   combineSignatureShares,
   presignaturePublic,
@@ -39,7 +40,7 @@ describe("ecdsa online signing (honest runs)", () => {
     [5, 2],
     [7, 3],
   ] as const) {
-    it(`(n, t) = (${n}, ${degree}): every signer gets the same verified low-s signature`, async () => {
+    it(`(n, t) = (${n}, ${degree}): the combiner gets a verified low-s signature; the others only send to it`, async () => {
       const key = dealEcdsaKey(n, degree);
       const signers = Array.from({ length: 2 * degree + 1 }, (_, i) => i + 1);
       const presigs = presignAll(key.shares, signers, 2);
@@ -48,11 +49,11 @@ describe("ecdsa online signing (honest runs)", () => {
         const presig = presigs.get(1)![i];
         const run = await signWithStores(stores, presig, digestOf(`message ${i}`), degree);
         const sigs = signaturesOf(run);
-        assert.equal(sigs.length, signers.length);
-        for (const s of sigs) {
-          assertValid(s, key.shares.get(1)!.public.publicKey);
-          assert.equal(s.s, sigs[0].s);
-          assert.equal(s.recovery, sigs[0].recovery);
+        assert.equal(sigs.length, 1);
+        assertValid(sigs[0], key.shares.get(1)!.public.publicKey);
+        assert.deepEqual(run.shares!.outcomes.get(1)?.kind, "done", "member 1 combines");
+        for (const id of signers.slice(1)) {
+          assert.deepEqual(run.shares!.outcomes.get(id), { kind: "done", result: null });
         }
         for (const id of signers)
           assert.equal((await stores.get(id)!.state(presig.presigId))!.status, "spent");
@@ -66,7 +67,7 @@ describe("ecdsa online signing (honest runs)", () => {
     const { stores } = await storesWith(presigs);
     const run = await signWithStores(stores, presigs.get(3)![0], digestOf("subset"), 1);
     const sigs = signaturesOf(run);
-    assert.equal(sigs.length, 3);
+    assert.equal(sigs.length, 1);
     assertValid(sigs[0], key.shares.get(2)!.public.publicKey);
   });
 
@@ -93,6 +94,7 @@ describe("ecdsa online signing (honest runs)", () => {
       epoch: presig.epoch,
       presigId: presig.presigId,
       signers: presig.signers,
+      combiner: presig.signers[0],
     };
     for (const digest of [
       new Uint8Array(32),
@@ -114,6 +116,7 @@ describe("ecdsa online signing (honest runs)", () => {
       epoch: presig.epoch,
       presigId: presig.presigId,
       signers: presig.signers,
+      combiner: presig.signers[0],
       digest: digestOf("x"),
     };
     const bad = [
@@ -145,13 +148,66 @@ describe("ecdsa online signing (honest runs)", () => {
       epoch: presig.epoch,
       presigId: presig.presigId,
       signers: presig.signers,
+      combiner: presig.signers[0],
       digest: digestOf("a"),
     };
     const consumed = { presignature: presig, consumedFor: digestOf("b") };
     assert.throws(() => startSignShare({ request, consumed, degree: 1, keyEpoch: 0 }), ParameterError);
     const right = { presignature: presig, consumedFor: digestOf("a") };
     assert.throws(() => startSignShare({ request, consumed: right, degree: 1, keyEpoch: 1 }), ParameterError);
-    assert.equal(startSignShare({ request, consumed: right, degree: 1, keyEpoch: 0 }).outgoing.length, 1);
+    assert.equal(startSignShare({ request, consumed: right, degree: 1, keyEpoch: 0 }).outgoing.length, 0);
+  });
+
+  it("agreement: the combiner's invite is its echo; non-combiners echo to each other only", () => {
+    const key = dealEcdsaKey(5, 2);
+    const presigs = presignAll(key.shares, [1, 2, 3, 4, 5], 1);
+    const at = (self: number) => {
+      const p = presigs.get(self)![0];
+      const request = {
+        keyId: p.keyId,
+        epoch: p.epoch,
+        presigId: p.presigId,
+        signers: p.signers,
+        combiner: 1,
+        digest: digestOf("echo"),
+      };
+      return startSignAgreement({ request, presignature: p, degree: 2, self });
+    };
+    const combiner = at(1);
+    assert.deepEqual(combiner.outgoing, []);
+    assert.ok(combiner.round.ready(), "the combiner waits for no echo");
+    const two = at(2);
+    assert.deepEqual(
+      two.outgoing.map((o) => o.to),
+      [3, 4, 5],
+    );
+    assert.deepEqual(two.round.missing(), [3, 4, 5]);
+  });
+
+  it("shares go to the agreed combiner only: a non-combiner sends one message, to it, and receives none", () => {
+    const key = dealEcdsaKey(3, 1);
+    const presigs = presignAll(key.shares, [1, 2, 3], 1);
+    const digest = digestOf("route");
+    const p2 = presigs.get(2)![0];
+    const request = {
+      keyId: p2.keyId,
+      epoch: p2.epoch,
+      presigId: p2.presigId,
+      signers: p2.signers,
+      combiner: 3,
+      digest,
+    };
+    const consumed = { presignature: p2, consumedFor: digest };
+    const start = startSignShare({ request, consumed, degree: 1, keyEpoch: 0 });
+    assert.deepEqual(start.outgoing, [{ to: 3, message: { kind: "share", s: signatureShare(p2, digest) } }]);
+    assert.ok(start.round.ready(), "nothing to wait for");
+    assert.throws(() => start.round.receive(1, { kind: "share", s: 1n }), UnexpectedSenderError);
+    assert.deepEqual(start.round.finalize(seededRng("x")), { kind: "done", result: null, outgoing: [] });
+    // The combiner must be one of S (and is part of the echoed request: see the codec snapshot).
+    assert.throws(
+      () => startSignShare({ request: { ...request, combiner: 4 }, consumed, degree: 1, keyEpoch: 0 }),
+      ParameterError,
+    );
   });
 
   it("epoch change: presignatures of the old epoch are dropped and can no longer sign", async () => {

@@ -2,14 +2,24 @@
  * Online signing round 1, "S0" agreement (specs/ecdsa.md §1.5 step 1, §1.7 split-view attack).
  *
  * Each signer checks the request against its own presignature (same key, epoch, id and S; h ≠ 0) and
- * sends H(request) to every other member of S. It continues only when all 2t+1 hashes are equal; only
- * then does the runner durably mark the presignature consumed for this digest and start the share
- * round (share.ts). A coordinator that showed different digests to different signers is caught here,
- * before any share leaves a node.
+ * continues only when every member of S is known to hold the same request; only then does the runner
+ * durably mark the presignature consumed for this digest and start the share round (share.ts). A
+ * coordinator that showed different digests to different signers is caught here, before any share
+ * leaves a node.
+ *
+ * Deviation from "echo H(request) to all of S", on purpose (2t+2 frames fewer per signature, on the
+ * online path): the combiner is the coordinator that sent every signer its signed invite, and each
+ * signer derives the request from that invite, so the invite IS the combiner's echo. Hence
+ *   - a non-combiner sends H(request) to the other non-combiners only, and waits for theirs: with the
+ *     invite it then holds all 2t+1 views, as the spec asks;
+ *   - the combiner sends and awaits no echo: it never releases a share (shares flow to it), and it
+ *     releases only a signature it verified for its own request; a signer that holds another request
+ *     makes that verification fail (abort), never a signature on anything else.
+ * With t = 1 that is one frame each way between the two non-combiners.
  *
  * Blame: a differing hash means either the coordinator equivocated or that signer lies about what it
  * received; the round cannot tell which, so the abort names nobody (the runner's signed frames of the
- * coordinator's requests are the evidence).
+ * coordinator's invites are the evidence).
  */
 import { bytesEqual, type Rng } from "../../../crypto/index.js";
 import { InvalidMessageError, ParameterError, ProtocolAbortError } from "../../../protocol/errors.js";
@@ -33,8 +43,12 @@ export function startSignAgreement(p: SignAgreementParams): Start<SignMessage, S
   if (!p.request.signers.includes(p.self)) throw new ParameterError(`member ${p.self} is not a signer`);
   const request = { ...p.request, signers: [...p.request.signers], digest: p.request.digest.slice() };
   const requestHash = signRequestHash(request);
-  const round = new SignAgreementRound(p.self, request, requestHash);
-  return { round, outgoing: [{ to: "all", message: { kind: "agree", requestHash } }] };
+  const peers =
+    p.self === request.combiner
+      ? []
+      : request.signers.filter((id) => id !== p.self && id !== request.combiner);
+  const round = new SignAgreementRound(p.self, request, requestHash, peers);
+  return { round, outgoing: peers.map((to) => ({ to, message: { kind: "agree", requestHash } })) };
 }
 
 export class SignAgreementRound extends CollectingRound<SignMessage, SignRequest> {
@@ -45,11 +59,10 @@ export class SignAgreementRound extends CollectingRound<SignMessage, SignRequest
     self: number,
     private readonly request: SignRequest,
     private readonly requestHash: Uint8Array,
+    /** Whose echo this signer waits for: the other non-combiners (none, for the combiner). */
+    peers: readonly number[],
   ) {
-    super(
-      self,
-      request.signers.filter((id) => id !== self),
-    );
+    super(self, peers);
   }
 
   protected validate(from: number, m: SignMessage): void {

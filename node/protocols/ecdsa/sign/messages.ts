@@ -1,9 +1,9 @@
 /**
  * Online signing messages (specs/ecdsa.md §1.5) and their wire codec:
  *
- *   round 1  agree   P_j → all of S: H(request)                       (32 bytes)
- *   round 2  share   P_j → all of S: s_j = h·ρ_j + r·σ_j + d_j + h·e_j (one scalar, NOT pre-multiplied
- *                                    by λ_j: receivers interpolate, §1.5 note on linearization)
+ *   round 1  agree   P_j → the other non-combiners: H(request)        (32 bytes; agree.ts)
+ *   round 2  share   P_j → combiner: s_j = h·ρ_j + r·σ_j + d_j + h·e_j (one scalar, NOT pre-multiplied
+ *                                    by λ_j: the combiner interpolates, §1.5 note on linearization)
  *
  * Encoding: version u8 (=1) ‖ round u8 ‖ 32-byte body. The round byte must match the announced round.
  */

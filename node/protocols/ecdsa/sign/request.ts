@@ -1,6 +1,7 @@
 /**
- * The signing request (specs/ecdsa.md §1.5 S0, §1.7): (keyId, epoch, presigId, S, digest) must be
- * identical at every signer before any share leaves a node. Its canonical encoding and hash are what
+ * The signing request (specs/ecdsa.md §1.5 S0, §1.7): (keyId, epoch, presigId, S, combiner, digest) must
+ * be identical at every signer before any share leaves a node. The combiner (the coordinator) is the one
+ * member of S the others send their shares to (§1.5 S1 "or only to a coordinator"). Its canonical encoding and hash are what
  * signers echo to each other (agree.ts), and the session ids of a signing run are derived from it, so
  * a signer holding a different request is not even in the same session.
  */
@@ -20,6 +21,8 @@ export interface SignRequest {
   readonly presigId: string;
   /** S of the presignature: exactly 2·degree+1 ids, ascending. */
   readonly signers: readonly number[];
+  /** The member of S that receives every share, combines, verifies and releases the signature. */
+  readonly combiner: number;
   /** The 32-byte message digest (e.g. keccak256 of an Ethereum payload); h = int(digest) mod n ≠ 0. */
   readonly digest: Uint8Array;
 }
@@ -37,6 +40,8 @@ export function assertSignRequest(req: SignRequest, degree: number, presignature
   assertPresigId(req.presigId);
   if (digestScalar(req.digest) === 0n) throw new ParameterError("digest is zero mod n");
   assertSigners(req.signers, degree, req.signers);
+  if (!req.signers.includes(req.combiner))
+    throw new ParameterError("the combiner must be one of the signers");
   if (
     req.presigId !== presignature.presigId ||
     req.keyId !== presignature.keyId ||
@@ -55,6 +60,7 @@ export function encodeSignRequest(req: SignRequest): Uint8Array {
     .u64(req.epoch)
     .fixed(hexToBytes(req.presigId), 32)
     .u16s(req.signers)
+    .u16(req.combiner)
     .fixed(req.digest, DIGEST_BYTES)
     .finish();
 }
