@@ -11,6 +11,9 @@
  *     discards results of sessions still running for an old epoch when they arrive.
  *   - A failed session, or one that produced nothing, is retried after a back-off (`retryDelayMs`,
  *     doubling up to `maxRetryDelayMs`).
+ *   - A refill yields to signing: at the low-water mark it starts only once no presignature was taken
+ *     for `quietMs` (presigning a batch keeps every member's CPU busy for tens of ms, which a signature
+ *     arriving meanwhile would wait out), unless the pool is down to half that mark or someone waits.
  * The pool holds only what the coordinator needs (ids, epochs, public data); members keep their secret
  * shares in their PresignatureStore.
  */
@@ -33,6 +36,11 @@ export interface PresignPoolOptions<P extends PooledPresignature> {
   readonly epoch: number;
   /** Refill starts when at most this many remain (then goes on up to depth). @default depth − 1 */
   readonly lowWater?: number;
+  /**
+   * A refill above half the low-water mark waits until no presignature was taken for this long.
+   * @default 25
+   */
+  readonly quietMs?: number;
   /** @default 500 */
   readonly retryDelayMs?: number;
   /** @default 30000 */
@@ -64,6 +72,9 @@ export class PresignPool<P extends PooledPresignature> {
   private refilling = false;
   private inFlight: Promise<void> | null = null;
   private retryTimer: { cancel(): void } | null = null;
+  /** A refill deferred until signing has been quiet for `quietMs`. */
+  private quietTimer: { cancel(): void } | null = null;
+  private lastTake = -Infinity;
   private retryDelay: number;
   private idleWaiters: (() => void)[] = [];
   /** The last presigning failure (cleared by the next success). */
@@ -114,6 +125,8 @@ export class PresignPool<P extends PooledPresignature> {
     this.running = false;
     this.retryTimer?.cancel();
     this.retryTimer = null;
+    this.quietTimer?.cancel();
+    this.quietTimer = null;
     for (const w of this.waiters.splice(0)) w.reject(new PoolStoppedError("presignature pool stopped"));
     this.drop(this.queue.splice(0));
     this.notifyIdle();
@@ -122,7 +135,10 @@ export class PresignPool<P extends PooledPresignature> {
   /** The oldest ready presignature, or undefined if none: never waits. */
   take(): P | undefined {
     const p = this.queue.shift();
-    if (p !== undefined) this.pump();
+    if (p !== undefined) {
+      this.lastTake = this.clock.now();
+      this.pump();
+    }
     return p;
   }
 
@@ -161,6 +177,7 @@ export class PresignPool<P extends PooledPresignature> {
     return (
       this.inFlight === null &&
       this.retryTimer === null &&
+      this.quietTimer === null &&
       (!this.running ||
         this.deficit() === 0 ||
         (!this.refilling && this.waiters.length === 0 && this.queue.length > this.lowWater))
@@ -184,6 +201,12 @@ export class PresignPool<P extends PooledPresignature> {
   /** Starts one presigning session if the pool is short and none is running or waiting to retry. */
   private pump(): void {
     if (!this.running || this.inFlight || this.retryTimer) return;
+    const urgent = this.waiters.length > 0 || this.queue.length <= Math.floor(this.lowWater / 2);
+    if (this.quietTimer) {
+      if (!urgent) return;
+      this.quietTimer.cancel();
+      this.quietTimer = null;
+    }
     const want = this.deficit();
     if (want === 0) {
       this.refilling = false;
@@ -192,6 +215,17 @@ export class PresignPool<P extends PooledPresignature> {
     // Refill in batches once the pool is down to its low-water mark (or someone waits), then up to
     // depth: a presigning session after every signature would run beside every online signing.
     if (!this.refilling && this.waiters.length === 0 && this.queue.length > this.lowWater) return;
+    if (!this.refilling && !urgent) {
+      const wait = this.lastTake + (this.opts.quietMs ?? 25) - this.clock.now();
+      if (wait > 0) {
+        this.quietTimer = this.clock.setTimeout(() => {
+          this.quietTimer = null;
+          this.pump();
+          this.notifyIdle();
+        }, wait);
+        return;
+      }
+    }
     this.refilling = true;
     const batch = Math.min(this.opts.batchSize, want);
     const epoch = this.currentEpoch;

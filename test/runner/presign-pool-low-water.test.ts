@@ -2,11 +2,13 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { PresignPool, type PooledPresignature } from "../../node/runner/presign-pool.js";
 
+// `quietMs: 0` where a test is about other rules: refills start as soon as they are allowed.
 describe("PresignPool low-water refill", () => {
   it("refills only once down to the low-water mark, then up to depth in batches", async () => {
     let n = 0;
     const batches: number[] = [];
     const pool = new PresignPool<PooledPresignature & { n: number }>({
+      quietMs: 0,
       depth: 6,
       batchSize: 4,
       lowWater: 3,
@@ -32,10 +34,60 @@ describe("PresignPool low-water refill", () => {
     pool.stop();
   });
 
+  it("yields to signing: a refill waits for quietMs without takes, unless the pool is down to half the mark", async () => {
+    let now = 1_000;
+    const timers: { at: number; fn: () => void }[] = [];
+    let sessions = 0;
+    const pool = new PresignPool<PooledPresignature>({
+      depth: 8,
+      batchSize: 8,
+      lowWater: 4,
+      quietMs: 25,
+      epoch: 0,
+      presign: async (batch, epoch) => {
+        sessions++;
+        return Array.from({ length: batch }, (_, i) => ({ presigId: `s${sessions}-${i}`, epoch }));
+      },
+      clock: {
+        now: () => now,
+        setTimeout: (fn: () => void, ms: number) => {
+          const t = { at: now + ms, fn };
+          timers.push(t);
+          return { cancel: () => timers.splice(timers.indexOf(t), 1) };
+        },
+      },
+    });
+    pool.start();
+    await pool.idle();
+    assert.equal(sessions, 1);
+    for (let i = 0; i < 4; i++) pool.take(); // down to the mark (4), signing still busy
+    await new Promise((r) => setImmediate(r));
+    assert.equal(sessions, 1, "no presigning right beside a signature");
+    assert.equal(timers.length, 1);
+    assert.equal(timers[0].at, now + 25);
+    now += 10;
+    pool.take(); // another signature: 3 left, still above half the mark (2)
+    now += 20; // the first deadline passes, but the last take was only 20 ms ago
+    timers.shift()!.fn();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(sessions, 1, "still waiting for a quiet period");
+    now += 5;
+    timers.shift()!.fn();
+    await pool.idle();
+    assert.equal(sessions, 2, "quiet: refilled");
+    assert.equal(pool.size, 8);
+    for (let i = 0; i < 6; i++) pool.take(); // down to 2 = half the mark, at once
+    await pool.idle();
+    assert.equal(sessions, 3, "low: refilled at once, signing or not");
+    assert.equal(timers.length, 0);
+    pool.stop();
+  });
+
   it("a session that produces nothing backs off like a failure instead of spinning", async () => {
     const timers: number[] = [];
     let calls = 0;
     const pool = new PresignPool<PooledPresignature>({
+      quietMs: 0,
       depth: 4,
       batchSize: 4,
       epoch: 0,

@@ -55,11 +55,13 @@ function manualClock(): Clock & { fire(): void; pending: number } {
   };
 }
 
+// `quietMs: 0` where a test is about other rules: refills start as soon as they are allowed.
 describe("PresignPool (fake presign functions)", () => {
   it("fills to depth in batches in the background and hands out FIFO", async () => {
     let n = 0;
     const batches: number[] = [];
     const pool = new PresignPool<Item>({
+      quietMs: 0,
       depth: 5,
       batchSize: 2,
       epoch: 0,
@@ -81,7 +83,13 @@ describe("PresignPool (fake presign functions)", () => {
 
   it("never makes signing wait while non-empty, even with a session in flight", async () => {
     const fake = controlledPresign();
-    const pool = new PresignPool<Item>({ depth: 3, batchSize: 3, epoch: 0, presign: fake.presign });
+    const pool = new PresignPool<Item>({
+      depth: 3,
+      batchSize: 3,
+      epoch: 0,
+      presign: fake.presign,
+      quietMs: 0,
+    });
     pool.start();
     await tick();
     fake.complete();
@@ -103,6 +111,7 @@ describe("PresignPool (fake presign functions)", () => {
     const fake = controlledPresign();
     const dropped: Item[] = [];
     const pool = new PresignPool<Item>({
+      quietMs: 0,
       depth: 2,
       batchSize: 2,
       epoch: 0,
@@ -141,6 +150,7 @@ describe("PresignPool (fake presign functions)", () => {
     const fake = controlledPresign();
     const clock = manualClock();
     const pool = new PresignPool<Item>({
+      quietMs: 0,
       depth: 1,
       batchSize: 1,
       epoch: 0,
@@ -170,6 +180,7 @@ describe("PresignPool (fake presign functions)", () => {
     const fake = controlledPresign();
     const dropped: Item[] = [];
     const pool = new PresignPool<Item>({
+      quietMs: 0,
       depth: 1,
       batchSize: 1,
       epoch: 0,
@@ -203,6 +214,7 @@ describe("PresignPool with the real in-process protocol", () => {
     let stores = new Map<number, PresignatureStore>();
     let session = 0;
     const pool = new PresignPool<PresignaturePublic>({
+      quietMs: 0,
       depth: 4,
       batchSize: 3,
       epoch: 0,
