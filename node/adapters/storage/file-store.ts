@@ -33,7 +33,7 @@
  *     background, off the put path, each sealed segment (oldest first) is checkpointed: the latest value
  *     of every key it logged is written to its file with the atomic write below (or the file removed),
  *     directories synced, then the segment is deleted and the overlay entries it was the latest for are
- *     dropped. Puts wait when more than 4 sealed segments wait for their checkpoint (bounded memory).
+ *     dropped. Puts wait when more than 16 sealed segments (4 MiB) wait for their checkpoint (bounded memory).
  *   - close() writes what is pending and lets a running checkpoint finish; the rest is replayed at open.
  *   - A failed log write, sync or checkpoint fences the store (StoreWriteError for every later call):
  *     the outcome of a failed fsync is unknown, so the node must restart and replay.

@@ -49,7 +49,7 @@ export interface WalOptions {
   readonly idleCheckpointMs?: number;
   /**
    * Sealed segments that may wait for their checkpoint before appends wait too (bounds memory).
-   * @default 4
+   * @default 16 (with 256 KiB segments: up to 4 MiB of records waiting)
    */
   readonly maxPendingSegments?: number;
   /**
@@ -101,7 +101,7 @@ const DEFAULTS = {
   segmentBytes: 256 * 1024,
   segmentRecords: 1024,
   idleCheckpointMs: 2000,
-  maxPendingSegments: 4,
+  maxPendingSegments: 16,
   sync: constants.O_DSYNC === undefined ? "fdatasync" : "dsync",
   checkpoints: true,
 } as const satisfies Required<WalOptions>;
