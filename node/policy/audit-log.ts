@@ -368,7 +368,8 @@ export class AuditLog {
     const written = new Promise<AuditEntry>((resolve, reject) =>
       this.queue.push({ line, entry, resolve, reject }),
     );
-    this.flushing ??= this.flush();
+    // Started from a microtask: appends made in the same tick join the first write.
+    this.flushing ??= Promise.resolve().then(() => this.flush());
     return written;
   }
 
