@@ -7,7 +7,7 @@
  * benchmark. `devnet.json` in the devnet directory tells other tools how to reach everything.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
@@ -87,15 +87,34 @@ export interface Devnet extends DevnetInfo {
   stop(): Promise<void>;
 }
 
+/**
+ * Ports picked for members come from below Linux's default ephemeral range (32768–60999): the port is
+ * free when checked but bound only later by the member process, and a port from the ephemeral range can
+ * be taken meanwhile by any outgoing connection on the machine (other tests' HTTP clients and libp2p
+ * dials), which made a member exit at start with EADDRINUSE.
+ */
+const PICK_FROM = 20_000;
+const PICK_TO = 32_000;
+
+/** Ports this process handed out already (they may not be bound yet). */
+const handedOut = new Set<number>();
+
 async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = randomInt(PICK_FROM, PICK_TO);
+    if (handedOut.has(port) || !(await isFree(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port found in ${PICK_FROM}–${PICK_TO} after 50 tries`);
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
   });
 }
 
