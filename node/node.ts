@@ -274,7 +274,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     port: config.api.port,
     logger: log,
     metrics: () => metrics.expose(),
-    idempotencyStore: new PersistentIdempotencyStore(store),
+    idempotencyStore: new PersistentIdempotencyStore(store, { logger: log }),
     onRequest: (route, status, seconds) => metrics.recordApiRequest(route, status, seconds),
   });
   const apiUrl = await api.start();

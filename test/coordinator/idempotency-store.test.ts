@@ -16,7 +16,8 @@ function counting(store: ShareStore) {
   return { wrapped, calls };
 }
 
-const record = (n: number) => ({ fingerprint: `f${n}`, result: { n }, storedAt: 1_700_000_000_000 + n });
+const T0 = Date.now();
+const record = (n: number) => ({ fingerprint: `f${n}`, result: { n }, storedAt: T0 + n });
 
 describe("PersistentIdempotencyStore", () => {
   it("answers a first result after a restart (a new instance over the same store)", async () => {
@@ -38,6 +39,43 @@ describe("PersistentIdempotencyStore", () => {
     assert.deepEqual(await store.get("new-0"), record(7));
     assert.deepEqual(await store.get("old"), record(0));
     assert.deepEqual(calls, { get: 2, list: 1 });
+  });
+
+  it("answers a record for ttlMs only; a retry after that runs anew and replaces the old record", async () => {
+    const backing = new MemoryShareStore();
+    let now = 10 * 3_600_000;
+    const store = new PersistentIdempotencyStore(backing, { ttlMs: 60_000, clock: { now: () => now } });
+    await store.put("req", { ...record(1), storedAt: now });
+    now += 60_000;
+    assert.deepEqual(await store.get("req"), { ...record(1), storedAt: now - 60_000 });
+    now += 1;
+    assert.equal(await store.get("req"), undefined, "expired");
+    now += 3_600_000;
+    await store.put("req", { ...record(2), storedAt: now });
+    assert.deepEqual(await store.get("req"), { ...record(2), storedAt: now });
+    assert.equal((await backing.list("idempotency/")).length, 1, "the expired record was replaced");
+  });
+
+  it("deletes whole hours past the TTL, once an hour, and keeps records of the old layout", async () => {
+    const backing = new MemoryShareStore();
+    const hour = 3_600_000;
+    let now = 100 * hour;
+    await backing.put("idempotency/" + "ab".repeat(32), new TextEncoder().encode(JSON.stringify(record(0))));
+    const store = new PersistentIdempotencyStore(backing, { ttlMs: 2 * hour, clock: { now: () => now } });
+    await store.put("h100", { ...record(100), storedAt: now });
+    now = 101.5 * hour;
+    await store.put("h101", { ...record(101), storedAt: now });
+    now = 103 * hour + 1; // hour 100 is now entirely older than the TTL; hour 101 is not
+    await store.put("h103", { ...record(103), storedAt: now });
+    await new Promise((r) => setImmediate(r)); // the deletion runs in the background
+    const keys = await backing.list("idempotency/");
+    assert.deepEqual(
+      keys.map((k) => (k.split("/").length === 3 ? Number(k.split("/")[1]) : "old layout")).sort(),
+      [101, 103, "old layout"],
+    );
+    assert.deepEqual(await store.get("h101"), { ...record(101), storedAt: 101.5 * hour });
+    // The old layout is still answered (its id is whatever hashes to "abab…": looked up by key here).
+    assert.ok(await backing.get("idempotency/" + "ab".repeat(32)));
   });
 
   it("a failed listing is retried at the next lookup, not remembered", async () => {
