@@ -386,8 +386,17 @@ export class EcdsaService {
     const phases = async (signal?: AbortSignal): Promise<EcdsaSignature | null> => {
       const consuming = (consumed = this.presignatures.consume(request.presigId, request.digest, key));
       consuming.catch(() => {}); // awaited below; never an unhandled rejection while the echoes run
-      const agreeId = signSessionId(request, "agree");
-      const agreed = await this.invitations.run(invite, agreeId, signCodec, () => agreeStart, signal);
+      // The combiner awaits no echo (its invite is its echo: agree.ts): no session to run for it.
+      const agreed =
+        request.combiner === share.self
+          ? request
+          : await this.invitations.run(
+              invite,
+              signSessionId(request, "agree"),
+              signCodec,
+              () => agreeStart,
+              signal,
+            );
       const [presig] = await Promise.all([consuming, recorded]);
       // Combining verifies against the presignature's key; the coordinator, which releases the
       // signature, also holds that to be the key it holds.

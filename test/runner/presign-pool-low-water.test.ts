@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { PresignPool, type PooledPresignature } from "../../node/runner/presign-pool.js";
+import { ManualClock } from "./harness.js";
 
 // `quietMs: 0` where a test is about other rules: refills start as soon as they are allowed.
 describe("PresignPool low-water refill", () => {
@@ -35,8 +36,7 @@ describe("PresignPool low-water refill", () => {
   });
 
   it("yields to signing: a refill waits for quietMs without takes, unless the pool is down to half the mark", async () => {
-    let now = 1_000;
-    const timers: { at: number; fn: () => void }[] = [];
+    const clock = new ManualClock();
     let sessions = 0;
     const pool = new PresignPool<PooledPresignature>({
       depth: 8,
@@ -48,38 +48,30 @@ describe("PresignPool low-water refill", () => {
         sessions++;
         return Array.from({ length: batch }, (_, i) => ({ presigId: `s${sessions}-${i}`, epoch }));
       },
-      clock: {
-        now: () => now,
-        setTimeout: (fn: () => void, ms: number) => {
-          const t = { at: now + ms, fn };
-          timers.push(t);
-          return { cancel: () => timers.splice(timers.indexOf(t), 1) };
-        },
-      },
+      clock,
     });
+    const settle = () => new Promise((r) => setImmediate(r));
     pool.start();
     await pool.idle();
     assert.equal(sessions, 1);
     for (let i = 0; i < 4; i++) pool.take(); // down to the mark (4), signing still busy
-    await new Promise((r) => setImmediate(r));
+    await settle();
     assert.equal(sessions, 1, "no presigning right beside a signature");
-    assert.equal(timers.length, 1);
-    assert.equal(timers[0].at, now + 25);
-    now += 10;
+    clock.advance(10);
     pool.take(); // another signature: 3 left, still above half the mark (2)
-    now += 20; // the first deadline passes, but the last take was only 20 ms ago
-    timers.shift()!.fn();
-    await new Promise((r) => setImmediate(r));
+    clock.advance(20); // the first deadline (25 ms) passes, but the last take was only 20 ms ago
+    await settle();
     assert.equal(sessions, 1, "still waiting for a quiet period");
-    now += 5;
-    timers.shift()!.fn();
+    clock.advance(5);
     await pool.idle();
     assert.equal(sessions, 2, "quiet: refilled");
     assert.equal(pool.size, 8);
     for (let i = 0; i < 6; i++) pool.take(); // down to 2 = half the mark, at once
     await pool.idle();
     assert.equal(sessions, 3, "low: refilled at once, signing or not");
-    assert.equal(timers.length, 0);
+    clock.advance(1_000);
+    await settle();
+    assert.equal(sessions, 3, "no deferred refill left behind");
     pool.stop();
   });
 

@@ -20,8 +20,9 @@
  */
 import { crc32 } from "node:zlib";
 import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, aeadOpen, aeadSeal } from "../../crypto/aead.js";
-import { concatBytes, utf8ToBytes } from "../../crypto/hash.js";
+import { utf8ToBytes } from "../../crypto/hash.js";
 import type { Rng } from "../../crypto/rng.js";
+import { ByteWriter } from "../../protocol/codec.js";
 import { ParameterError } from "../../protocol/errors.js";
 import { StoreCorruptError } from "./errors.js";
 import { assertStoreKey } from "./keys.js";
@@ -69,20 +70,17 @@ export function parseSegmentName(name: string): number | null {
 }
 
 function aad(storeId: Uint8Array, segment: number, seq: number): Uint8Array {
-  const pos = new Uint8Array(12);
-  const dv = new DataView(pos.buffer);
-  dv.setUint32(0, Math.floor(segment / 2 ** 32));
-  dv.setUint32(4, segment >>> 0);
-  dv.setUint32(8, seq);
-  return concatBytes(utf8ToBytes(WAL_AAD_LABEL + "\0"), storeId, pos);
+  const label = utf8ToBytes(WAL_AAD_LABEL + "\0");
+  return new ByteWriter()
+    .fixed(label, label.length)
+    .fixed(storeId, storeId.length)
+    .u64(segment)
+    .u32(seq)
+    .finish();
 }
 
 function headerCrc(bodyLength: number, seq: number): number {
-  const b = new Uint8Array(8);
-  const dv = new DataView(b.buffer);
-  dv.setUint32(0, bodyLength);
-  dv.setUint32(4, seq);
-  return crc32(b);
+  return crc32(new ByteWriter().u32(bodyLength).u32(seq).finish());
 }
 
 /** Bytes a record for `op` takes on disk (decides segment rotation before sealing). */
@@ -100,22 +98,21 @@ export function sealRecord(ctx: SegmentContext, seq: number, op: WalOp | null, r
     const value = op.op === "put" ? op.value : new Uint8Array(0);
     if (key.length > MAX_KEY_BYTES) throw new ParameterError("store key too long");
     if (value.length > MAX_VALUE_BYTES) throw new ParameterError("value larger than 16 MiB");
-    plaintext = new Uint8Array(3 + key.length + value.length);
-    plaintext[0] = op.op === "put" ? OP_PUT : OP_DELETE;
-    plaintext[1] = key.length >> 8;
-    plaintext[2] = key.length & 0xff;
-    plaintext.set(key, 3);
-    plaintext.set(value, 3 + key.length);
+    plaintext = new ByteWriter()
+      .u8(op.op === "put" ? OP_PUT : OP_DELETE)
+      .u16(key.length)
+      .fixed(key, key.length)
+      .fixed(value, value.length)
+      .finish();
   }
   const body = aeadSeal(ctx.dataKey, plaintext, aad(ctx.storeId, ctx.segment, seq), rng);
   plaintext.fill(0);
-  const out = new Uint8Array(RECORD_HEADER_BYTES + body.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, body.length);
-  dv.setUint32(4, seq);
-  dv.setUint32(8, headerCrc(body.length, seq));
-  out.set(body, RECORD_HEADER_BYTES);
-  return out;
+  return new ByteWriter()
+    .u32(body.length)
+    .u32(seq)
+    .u32(headerCrc(body.length, seq))
+    .fixed(body, body.length)
+    .finish();
 }
 
 /** What a scan found: the operations in order, where the log ends, and a torn tail if there was one. */
