@@ -222,6 +222,8 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     await schemes.onEpochAdvanced?.(keyId, Math.max(epoch, held ?? epoch));
   };
 
+  coordinator.onKeyPublished = (keyId) => schemes.onKeyPublished?.(keyId);
+
   const syncPeers = async () => {
     await transport.setPeers(groups.peers(peerId));
     schemes.onPeersChanged?.();

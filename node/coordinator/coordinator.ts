@@ -92,6 +92,7 @@ export class Coordinator implements NodeServices {
       case "KeyPublished":
         this.keygenModule.onKeyPublished(String(event.keyId), event.publicKey);
         this.published.get(String(event.keyId))?.();
+        this.onKeyPublished(String(event.keyId));
         return;
       default:
         return;
@@ -103,6 +104,9 @@ export class Coordinator implements NodeServices {
 
   /** Called after a group's committee changed (node.ts connects the reshare service). */
   onMembershipChanged: (groupId: string) => Promise<void> = async () => {};
+
+  /** Called once a key is published (node.ts starts its presignature pool). */
+  onKeyPublished: (keyId: string) => void = () => {};
 
   /** Called when group membership changed (node.ts updates the transport's allowlist). */
   onPeersChanged: () => void = () => {};

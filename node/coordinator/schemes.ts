@@ -18,6 +18,8 @@ export interface InstalledSchemes {
   onPeersChanged?(): void;
   onEpochAdvanced?(keyId: string, epoch: number): Promise<void>;
   onShareRecovered?(keyId: string): void;
+  /** A key was published in the registry: its signing state (the presignature pool) can warm up now. */
+  onKeyPublished?(keyId: string): void;
   start?(): void;
   stop?(): Promise<void>;
 }
@@ -51,6 +53,7 @@ export function installSchemes(
     onPeersChanged: () => ecdsa.warmUp(),
     onEpochAdvanced: (keyId, epoch) => ecdsa.onEpochAdvanced(keyId, epoch),
     onShareRecovered: (keyId) => ecdsa.forgetPool(keyId),
+    onKeyPublished: () => ecdsa.warmUp(),
     start: () => ecdsa.warmUp(),
     stop: () => ecdsa.stop(),
     signRecord: async (_groupId, signerKeyId, digest) => {

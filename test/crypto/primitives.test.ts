@@ -7,7 +7,9 @@ import {
   Point,
   Transcript,
   aeadOpen,
+  aeadOpenNoble,
   aeadSeal,
+  aeadSealNoble,
   bytesToHex,
   decodePoint,
   decodePointAny,
@@ -38,7 +40,7 @@ import {
   verifyKnowledgeBatch,
   FIELD_PRIME,
 } from "../../node/crypto/index.js";
-import { DecodeError } from "../../node/protocol/errors.js";
+import { DecodeError, ParameterError } from "../../node/protocol/errors.js";
 
 const sid = (s: string) => new Uint8Array(32).fill(s.charCodeAt(0));
 
@@ -216,5 +218,20 @@ describe("AES-256-GCM", () => {
       assert.throws(() => aeadOpen(key, bad), DecodeError);
     }
     assert.throws(() => aeadOpen(key, box.subarray(0, 20)), DecodeError);
+  });
+  it("node:crypto and noble produce the same boxes and open each other's (stores stay readable)", () => {
+    for (const size of [0, 1, 15, 16, 17, 600, 70_000]) {
+      const pt = Uint8Array.from({ length: size }, (_, i) => (i * 31 + size) & 0xff);
+      const aad = utf8ToBytes(`record-${size}`);
+      const native = aeadSeal(key, pt, aad, seededRng(`n${size}`));
+      assert.deepEqual(native, aeadSealNoble(key, pt, aad, seededRng(`n${size}`)), `same bytes, ${size}`);
+      assert.deepEqual(aeadOpenNoble(key, native, aad), pt);
+      assert.deepEqual(aeadOpen(key, aeadSealNoble(key, pt, aad), aad), pt);
+      const bad = native.slice();
+      bad[bad.length - 1] ^= 1;
+      assert.throws(() => aeadOpen(key, bad, aad), DecodeError);
+      assert.throws(() => aeadOpenNoble(key, bad, aad), DecodeError);
+    }
+    assert.throws(() => aeadOpen(new Uint8Array(31), new Uint8Array(40)), ParameterError);
   });
 });

@@ -39,6 +39,7 @@ import {
   rawApi,
   startE2eDevnet,
   waitForOnline,
+  waitUntil,
   type E2eDevnet,
 } from "../helpers/e2e-devnet.js";
 
@@ -435,6 +436,12 @@ describe("mesh e2e: 5 member processes, t = 1", { timeout: 300_000 }, () => {
       assert.equal(ecdsaKey.colludersToSteal, DEGREE + 1);
       assert.ok(ecdsaKey.address && isAddress(ecdsaKey.address));
       for (const c of clients) assert.equal((await c.key(ecdsaKey.keyId)).address, ecdsaKey.address);
+      // The pool warms once the key is published: a member that has signed nothing yet presigns already.
+      await waitUntil(
+        async () => ((await client(5).key(ecdsaKey.keyId)).presignatures ?? 0) > 0,
+        "member 5's presignature pool warm before any signature",
+        20_000,
+      );
       for (const via of [1, 4]) {
         const digest = randomDigest();
         const sig = await client(via).sign(ecdsaKey.keyId, { kind: "digest", digest });

@@ -6,6 +6,11 @@
  *
  * Failures are not stored: nothing was released, so a retry with the same body runs the work again
  * (e.g. after members came back online).
+ *
+ * The record is written while the answer goes out (a durable store write is about 1 ms, a fifth of the
+ * online-signing budget); the request counts as in flight until the write ends, and a graceful stop
+ * waits for it (`drain`). Only a crash in that millisecond, with the answer lost on its way, lets a
+ * retry run the work again — the same exposure as a crash while the work itself runs.
  */
 import { bytesToHex, sha256, utf8ToBytes } from "../../crypto/hash.js";
 import { ApiError } from "./errors.js";
@@ -97,6 +102,8 @@ interface InFlight {
 
 export class Idempotency {
   private readonly inFlight = new Map<string, InFlight>();
+  /** Result records being written; `drain` waits for them. */
+  private readonly writes = new Set<Promise<void>>();
 
   constructor(
     private readonly store: IdempotencyStore,
@@ -104,7 +111,11 @@ export class Idempotency {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** Runs `work` once per (requestId, fingerprint); see the module comment for the rules. */
+  /**
+   * Runs `work` once per (requestId, fingerprint); see the module comment for the rules. The result is
+   * answered as soon as it exists; its record is written meanwhile, and until that write ends the request
+   * stays in flight here, so a duplicate gets the same result from memory and never runs the work again.
+   */
   async run<T>(requestId: string, fingerprint: string, work: () => Promise<T>): Promise<T> {
     const running = this.inFlight.get(requestId);
     if (running) {
@@ -113,33 +124,49 @@ export class Idempotency {
       return running.promise as Promise<T>;
     }
     // Registered synchronously, before any await, so a concurrent duplicate always finds it.
-    const promise = this.runOnce(requestId, fingerprint, work);
-    this.inFlight.set(requestId, { fingerprint, promise });
-    try {
-      return await promise;
-    } finally {
-      this.inFlight.delete(requestId);
-    }
+    const outcome = this.runOnce(requestId, fingerprint, work);
+    const promise = outcome.then((o) => o.result);
+    const entry: InFlight = { fingerprint, promise };
+    this.inFlight.set(requestId, entry);
+    const release = () => {
+      if (this.inFlight.get(requestId) === entry) this.inFlight.delete(requestId);
+    };
+    outcome.then(
+      (o) => void o.recorded.finally(release),
+      () => release(), // a failure is not stored: a retry runs again
+    );
+    return promise;
   }
 
-  private async runOnce<T>(requestId: string, fingerprint: string, work: () => Promise<T>): Promise<T> {
+  /** Resolves once every result record started so far is written (or failed); for a graceful stop. */
+  async drain(): Promise<void> {
+    while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
+  }
+
+  private async runOnce<T>(
+    requestId: string,
+    fingerprint: string,
+    work: () => Promise<T>,
+  ): Promise<{ result: T; recorded: Promise<void> }> {
     const done = await this.store.get(requestId);
     if (done) {
       if (done.fingerprint !== fingerprint) throw conflict(requestId);
-      return done.result as T;
+      return { result: done.result as T, recorded: Promise.resolve() };
     }
     const result = await work();
-    try {
-      await this.store.put(requestId, { fingerprint, result, storedAt: this.clock.now() });
-    } catch (err) {
-      // The result exists (e.g. a signature was produced): answer it rather than hide it; a retry after
-      // this point could run the work again, which the log makes visible.
-      this.logger.error(
-        { requestId, err: err instanceof Error ? err.name : "unknown" },
-        "idempotency store write failed",
-      );
-    }
-    return result;
+    const recorded = this.store
+      .put(requestId, { fingerprint, result, storedAt: this.clock.now() })
+      .catch((err: unknown) => {
+        // The result exists (e.g. a signature was produced) and is answered; a retry after this point
+        // could run the work again, which the log makes visible.
+        this.logger.error(
+          { requestId, err: err instanceof Error ? err.name : "unknown" },
+          "idempotency store write failed",
+        );
+      });
+    this.writes.add(recorded);
+    void recorded.finally(() => this.writes.delete(recorded));
+    return { result, recorded };
   }
 }
 

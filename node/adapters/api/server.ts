@@ -105,7 +105,7 @@ export class ApiServer {
     return this.boundUrl;
   }
 
-  /** Stops accepting connections and closes idle ones; in-flight requests finish first. */
+  /** Stops accepting connections and closes idle ones; in-flight requests and their records finish first. */
   async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
@@ -114,6 +114,7 @@ export class ApiServer {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await closed;
+    await this.idempotency.drain(); // results answered just now: their records are written before we stop
   }
 
   /** The request handler (exported for embedding the API in another server). */

@@ -3,7 +3,6 @@
  * and the `/shardless/1` mesh service, exposed as the runner's Transport port plus the address-book
  * controls the node composition needs (`setPeers`, `multiaddrs`, `stop`).
  */
-import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
 import type { Ed25519PrivateKey, Libp2p } from "@libp2p/interface";
 import { tcp } from "@libp2p/tcp";
@@ -11,6 +10,7 @@ import { createLibp2p } from "libp2p";
 import { ParameterError } from "../../protocol/errors.js";
 import { silentLogger, type Transport } from "../../runner/ports.js";
 import { allowlistGater, PeerAllowlist } from "./allowlist.js";
+import { noiseOneWrite, yamuxWindowUpdatesAtHalf } from "./tuning.js";
 import {
   noMeshMetrics,
   shardlessMesh,
@@ -63,11 +63,12 @@ export async function createLibp2pTransport(init: Libp2pTransportInit): Promise<
   const log = (init.logger ?? silentLogger).child({ component: "libp2p" });
   const metrics = init.metrics ?? noMeshMetrics;
   const dialTimeout = init.dialTimeoutMs ?? 5_000;
+  yamuxWindowUpdatesAtHalf();
   const node = await createLibp2p({
     privateKey: init.privateKey,
     addresses: { listen: init.listen ?? ["/ip4/127.0.0.1/tcp/0"] },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noiseOneWrite()],
     streamMuxers: [yamux()],
     connectionGater: allowlistGater(allowlist, (peer, direction) => {
       metrics.connectionDenied(direction);

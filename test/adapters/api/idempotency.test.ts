@@ -239,4 +239,36 @@ describe("Idempotency (unit)", () => {
     assert.equal(await idem.run("x", "f", work), 1);
     await assert.rejects(idem.run("x", "other", work), (e: { code?: string }) => e.code === "CONFLICT");
   });
+  it("answers before its record is written; a duplicate meanwhile gets the result without a second run", async () => {
+    const inner = new MemoryIdempotencyStore();
+    let releasePut!: () => void;
+    const putGate = new Promise<void>((r) => (releasePut = r));
+    let puts = 0;
+    const slowPut: IdempotencyStore = {
+      get: (id) => inner.get(id),
+      put: async (id, r) => {
+        puts++;
+        await putGate;
+        await inner.put(id, r);
+      },
+    };
+    const idem = new Idempotency(slowPut);
+    let runs = 0;
+    const work = async () => ++runs;
+    assert.equal(await idem.run("w", "f", work), 1, "answered while the write is pending");
+    assert.equal(puts, 1);
+    assert.equal(await inner.get("w"), undefined, "not written yet");
+    assert.equal(await idem.run("w", "f", work), 1, "a duplicate during the write shares the result");
+    await assert.rejects(idem.run("w", "other", work), (e: { code?: string }) => e.code === "CONFLICT");
+    let drained = false;
+    const drain = idem.drain().then(() => (drained = true));
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(drained, false, "drain waits for the pending write");
+    releasePut();
+    await drain;
+    assert.equal((await inner.get("w"))?.result, 1, "written once the store finished");
+    assert.equal(await idem.run("w", "f", work), 1, "later retries are answered from the store");
+    assert.equal(runs, 1);
+    assert.equal(puts, 1);
+  });
 });
