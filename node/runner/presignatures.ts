@@ -72,10 +72,26 @@ interface StoredRecord {
   readonly presignature?: Presignature;
 }
 
+/**
+ * Encoded bodies of the presignatures this process read or wrote. Presignatures are immutable, and a
+ * status change rewrites the record: keeping the body's bytes spares re-encoding its points (two field
+ * inversions) on every consume.
+ */
+const encodedBodies = new WeakMap<Presignature, Uint8Array>();
+
+function presignatureBytes(p: Presignature): Uint8Array {
+  let bytes = encodedBodies.get(p);
+  if (!bytes) {
+    bytes = encodePresignature(p);
+    encodedBodies.set(p, bytes);
+  }
+  return bytes;
+}
+
 function encodeRecord(rec: StoredRecord): Uint8Array {
   const w = new ByteWriter().u8(RECORD_VERSION).u8(STATUS_CODES[rec.status]).string(rec.keyId).u64(rec.epoch);
   if (rec.status !== "unused") w.fixed(rec.digest!, 32);
-  if (rec.status !== "spent") w.bytes(encodePresignature(rec.presignature!));
+  if (rec.status !== "spent") w.bytes(presignatureBytes(rec.presignature!));
   return w.finish();
 }
 
@@ -88,7 +104,9 @@ function decodeRecord(bytes: Uint8Array): StoredRecord {
     const keyId = r.string(256);
     const epoch = r.u64();
     const digest = status !== "unused" ? r.fixed(32, "digest") : undefined;
-    const presignature = status !== "spent" ? decodePresignature(r.bytes(4096)) : undefined;
+    const body = status !== "spent" ? r.bytes(4096).slice() : undefined;
+    const presignature = body ? decodePresignature(body) : undefined;
+    if (presignature) encodedBodies.set(presignature, body!);
     if (presignature && (presignature.keyId !== keyId || presignature.epoch !== epoch)) {
       throw new DecodeError("presignature record: header does not match body");
     }
