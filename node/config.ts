@@ -137,6 +137,8 @@ export const configSchema = z
           registryAddress: ethAddress,
           /** Blocks to wait before acting on a registry event. */
           confirmations: int(1, 1000).default(1),
+          /** How often to poll the chain for new registry events, in ms. */
+          pollIntervalMs: int(50, 60_000).default(250),
           /** Expected chain id (refuse to run against another chain); optional. */
           chainId: int(1, Number.MAX_SAFE_INTEGER).optional(),
         },

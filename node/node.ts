@@ -260,7 +260,7 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     {
       fromBlock: 0,
       confirmations: config.chain.confirmations,
-      pollIntervalMs: 250,
+      pollIntervalMs: config.chain.pollIntervalMs,
       onError: (e) =>
         log.warn({ error: e instanceof Error ? e.message : String(e) }, "registry follower error"),
     },

@@ -52,6 +52,7 @@ describe("node config: defaults and resolution", () => {
     assert.equal(c.logLevel, "info");
     assert.equal(c.presignPoolDepth, 16);
     assert.equal(c.chain.confirmations, 1);
+    assert.equal(c.chain.pollIntervalMs, 250);
     assert.equal(c.chain.registryAddress, "0x5FbDB2315678afecb367f032d93F642f64180aa3", "checksummed");
     assert.deepEqual(c.timeouts, { roundMs: 10_000, sessionMs: 60_000, dialMs: 5_000, requestMs: 30_000 });
     assert.deepEqual(c.store, { kind: "passphraseEnv", passphraseEnv: "SHARDLESS_PASS" });
@@ -109,7 +110,7 @@ describe("node config: errors name the field", () => {
     assert.deepEqual(issues(withField((c) => (c.listen = ["garbage"]))).length, 1);
   });
 
-  it("chain: URL, address and checksum, confirmations", () => {
+  it("chain: URL, address and checksum, confirmations, poll interval", () => {
     assert.deepEqual(issues(withField((c) => delete c.chain)), ["chain: required"]);
     const chain = (patch: object) => withField((c) => (c.chain = { ...(c.chain as object), ...patch }));
     assert.deepEqual(issues(chain({ rpcUrl: "ftp://x" })), [
@@ -124,6 +125,9 @@ describe("node config: errors name the field", () => {
     // 0 would act on logs not yet mined; the registry follower counts "mined" as 1.
     assert.deepEqual(issues(chain({ confirmations: 0 })), ["chain.confirmations: expected >= 1"]);
     assert.deepEqual(issues(chain({ confirmations: 1.5 })), ["chain.confirmations: expected an integer"]);
+    assert.deepEqual(issues(chain({ pollIntervalMs: 10 })), ["chain.pollIntervalMs: expected >= 50"]);
+    assert.deepEqual(issues(chain({ pollIntervalMs: 60_001 })), ["chain.pollIntervalMs: expected <= 60000"]);
+    assert.equal(parseConfig(chain({ pollIntervalMs: 2_000 }), "/etc/shardless").chain.pollIntervalMs, 2_000);
   });
 
   it("store: exactly one secret source", () => {
