@@ -38,6 +38,8 @@ import {
 import { fmt, machineLine, median, p99, printTable, timeIt } from "./table.js";
 
 const CONCURRENCY = 8;
+/** The devnet members' presignature pool depth (the node's default `presignPoolDepth`). */
+const DEVNET_POOL_DEPTH = 16;
 
 interface Options {
   members: number[];
@@ -186,6 +188,11 @@ async function benchMesh(n: number, o: Options, lat: LatencyRow[], rates: RateRo
     // Last: a failed ecdsa keygen must not stand in as the authority key of the others.
     const { key: ecdsa, why } = await ecdsaKey(c1, groupId);
     if (!ecdsa && n === o.members[0]) notes.push(`ecdsa not measured: keygen failed (${why})`);
+    if (ecdsa) {
+      // Every member fills its own pool once the key is published: measure on a settled devnet.
+      say("waiting for every member's presignature pool");
+      for (const c of clients) await waitForPool(c, ecdsa.keyId, DEVNET_POOL_DEPTH);
+    }
 
     const api = await latencies(() => c1.key(schnorr.keyId), o.samples, 5, []);
     lat.push({ members: n, what: "API round trip (GET /v1/keys/:id)", ms: api });
