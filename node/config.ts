@@ -41,6 +41,9 @@ export class ConfigError extends ShardlessError {
   }
 }
 
+/** ECDSA presignatures each member keeps ready per key unless `presignPoolDepth` says otherwise. */
+export const DEFAULT_PRESIGN_POOL_DEPTH = 16;
+
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -205,7 +208,7 @@ export const configSchema = z
       .strict()
       .default({}),
     /** ECDSA presignatures kept ready per key. */
-    presignPoolDepth: int(0, 10_000).default(16),
+    presignPoolDepth: int(0, 10_000).default(DEFAULT_PRESIGN_POOL_DEPTH),
     timeouts: z
       .object({
         /** One protocol round. */

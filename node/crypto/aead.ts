@@ -12,6 +12,7 @@
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { gcm } from "@noble/ciphers/aes.js";
 import { DecodeError, ParameterError } from "../protocol/errors.js";
+import { concatBytes } from "./hash.js";
 import { defaultRng, type Rng } from "./rng.js";
 
 export const AEAD_NONCE_BYTES = 12;
@@ -23,19 +24,13 @@ export function aeadSeal(
   aad: Uint8Array = new Uint8Array(0),
   rng: Rng = defaultRng,
 ): Uint8Array {
-  if (key.length !== 32) throw new ParameterError("`key` expected 32 bytes");
+  assertKey(key);
   const nonce = rng(AEAD_NONCE_BYTES);
   const cipher = createCipheriv("aes-256-gcm", key, nonce);
   cipher.setAAD(aad);
   const body = cipher.update(plaintext);
   const last = cipher.final();
-  const tag = cipher.getAuthTag();
-  const out = new Uint8Array(AEAD_NONCE_BYTES + body.length + last.length + AEAD_TAG_BYTES);
-  out.set(nonce, 0);
-  out.set(body, AEAD_NONCE_BYTES);
-  out.set(last, AEAD_NONCE_BYTES + body.length);
-  out.set(tag, out.length - AEAD_TAG_BYTES);
-  return out;
+  return concatBytes(nonce, body, last, cipher.getAuthTag());
 }
 
 /** The same seal on noble (tests: both implementations must produce and open the same boxes). */
@@ -45,13 +40,9 @@ export function aeadSealNoble(
   aad: Uint8Array = new Uint8Array(0),
   rng: Rng = defaultRng,
 ): Uint8Array {
-  if (key.length !== 32) throw new ParameterError("`key` expected 32 bytes");
+  assertKey(key);
   const nonce = rng(AEAD_NONCE_BYTES);
-  const ct = gcm(key, nonce, aad).encrypt(plaintext);
-  const out = new Uint8Array(AEAD_NONCE_BYTES + ct.length);
-  out.set(nonce, 0);
-  out.set(ct, AEAD_NONCE_BYTES);
-  return out;
+  return concatBytes(nonce, aesGcmEncrypt(key, nonce, plaintext, aad));
 }
 
 /** Opens a sealed box; throws DecodeError if it is truncated or fails authentication. */
@@ -60,8 +51,7 @@ export function aeadOpen(
   sealed: Uint8Array,
   aad: Uint8Array = new Uint8Array(0),
 ): Uint8Array {
-  if (key.length !== 32) throw new ParameterError("`key` expected 32 bytes");
-  if (sealed.length < AEAD_NONCE_BYTES + AEAD_TAG_BYTES) throw new DecodeError("sealed box too short");
+  assertSealed(key, sealed);
   try {
     const decipher = createDecipheriv("aes-256-gcm", key, sealed.subarray(0, AEAD_NONCE_BYTES), {
       authTagLength: AEAD_TAG_BYTES,
@@ -69,11 +59,7 @@ export function aeadOpen(
     decipher.setAAD(aad);
     decipher.setAuthTag(sealed.subarray(sealed.length - AEAD_TAG_BYTES));
     const body = decipher.update(sealed.subarray(AEAD_NONCE_BYTES, sealed.length - AEAD_TAG_BYTES));
-    const last = decipher.final();
-    const out = new Uint8Array(body.length + last.length);
-    out.set(body, 0);
-    out.set(last, body.length);
-    return out;
+    return concatBytes(body, decipher.final());
   } catch (cause) {
     throw new DecodeError("authentication failed (tampered, truncated or wrong key)", [], { cause });
   }
@@ -85,13 +71,17 @@ export function aeadOpenNoble(
   sealed: Uint8Array,
   aad: Uint8Array = new Uint8Array(0),
 ): Uint8Array {
+  assertSealed(key, sealed);
+  return aesGcmDecrypt(key, sealed.subarray(0, AEAD_NONCE_BYTES), sealed.subarray(AEAD_NONCE_BYTES), aad);
+}
+
+function assertKey(key: Uint8Array): void {
   if (key.length !== 32) throw new ParameterError("`key` expected 32 bytes");
+}
+
+function assertSealed(key: Uint8Array, sealed: Uint8Array): void {
+  assertKey(key);
   if (sealed.length < AEAD_NONCE_BYTES + AEAD_TAG_BYTES) throw new DecodeError("sealed box too short");
-  try {
-    return gcm(key, sealed.subarray(0, AEAD_NONCE_BYTES), aad).decrypt(sealed.subarray(AEAD_NONCE_BYTES));
-  } catch (cause) {
-    throw new DecodeError("authentication failed (tampered, truncated or wrong key)", [], { cause });
-  }
 }
 
 /** AES-256-GCM with an explicit nonce of any length (eciesjs uses 16 bytes). Returns ct ‖ tag. */

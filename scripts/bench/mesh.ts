@@ -14,6 +14,7 @@ import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { NonceManager, Signature, Wallet, getBytes, parseEther, recoverAddress, type Contract } from "ethers";
 import { ShardlessApiError, type ShardlessClient } from "../../node/client/api-client.js";
+import { DEFAULT_PRESIGN_POOL_DEPTH } from "../../node/config.js";
 import { encryptForContract } from "../../node/client/encryption.js";
 import type { Hex, KeyStatus, SignResult } from "../../node/client/types.js";
 import { hexToBytes } from "../../node/crypto/hash.js";
@@ -38,8 +39,6 @@ import {
 import { fmt, machineLine, median, p99, printTable, timeIt } from "./table.js";
 
 const CONCURRENCY = 8;
-/** The devnet members' presignature pool depth (the node's default `presignPoolDepth`). */
-const DEVNET_POOL_DEPTH = 16;
 
 interface Options {
   members: number[];
@@ -189,9 +188,10 @@ async function benchMesh(n: number, o: Options, lat: LatencyRow[], rates: RateRo
     const { key: ecdsa, why } = await ecdsaKey(c1, groupId);
     if (!ecdsa && n === o.members[0]) notes.push(`ecdsa not measured: keygen failed (${why})`);
     if (ecdsa) {
-      // Every member fills its own pool once the key is published: measure on a settled devnet.
+      // Every member fills its own pool (devnet members run the default depth) once the key is
+      // published: measure on a settled devnet.
       say("waiting for every member's presignature pool");
-      for (const c of clients) await waitForPool(c, ecdsa.keyId, DEVNET_POOL_DEPTH);
+      for (const c of clients) await waitForPool(c, ecdsa.keyId, DEFAULT_PRESIGN_POOL_DEPTH);
     }
 
     const api = await latencies(() => c1.key(schnorr.keyId), o.samples, 5, []);
