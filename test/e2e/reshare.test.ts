@@ -140,6 +140,16 @@ describe("reshare e2e: 5 member processes, group 3 → 5 → 4", () => {
 
     // The removed member erased its shares, is in no group, and the others no longer admit it.
     await waitUntil(async () => (await clients[1].status()).groups.length === 0, "member 2 out of the group");
+    // The group goes first, then its shares one key at a time: wait for the last erase.
+    const gone = async (keyId: string) =>
+      clients[1].key(keyId).then(
+        () => false,
+        (e: ShardlessApiError) => e.code === "NOT_FOUND",
+      );
+    await waitUntil(
+      async () => (await Promise.all([ecdsa, schnorr, encryption].map((k) => gone(k.keyId)))).every(Boolean),
+      "member 2's shares erased",
+    );
     for (const key of [ecdsa, schnorr, encryption]) {
       await assert.rejects(clients[1].key(key.keyId), (e: ShardlessApiError) => e.code === "NOT_FOUND");
     }
