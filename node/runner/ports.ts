@@ -76,7 +76,8 @@ export interface ShareStore {
   put(key: string, value: Uint8Array, opts?: { readonly durable?: boolean }): Promise<void>;
   /** null if absent; throws a typed error if present but corrupt (never silently returns garbage). */
   get(key: string): Promise<Uint8Array | null>;
-  delete(key: string): Promise<void>;
+  /** `durable: false` as for `put` (e.g. deleting a used secret whose earlier record is as safe). */
+  delete(key: string, opts?: { readonly durable?: boolean }): Promise<void>;
   /** Keys under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
 }

@@ -4,9 +4,9 @@
  * crashes and restarts").
  *
  * One record per presignature, `<prefix>/<presigId>`, rewritten atomically (ShareStore.put) on each
- * state change:
+ * state change, and deleted when the presignature is used up:
  *
- *   unused ──consume(h)──▶ consumed(h) ──finish──▶ spent(h)       (secret shares erased)
+ *   unused ──consume(h)──▶ consumed(h) ──finish──▶ (record deleted: secret shares erased)
  *
  * `consume(presigId, h)` durably records "consumed for h" BEFORE it returns the secret shares, so a
  * share can only ever be computed for h. Asked again:
@@ -14,9 +14,18 @@
  *     deterministic function of (presignature, h), so this re-sends the identical value (what a signer
  *     does after a crash between "consumed" and "share sent"); it can never yield a second, different
  *     share, hence never a second signature;
- *   - with another digest, in any state: ConsumedError;
- *   - once spent (shares erased), or unknown, or dropped: PresignatureNotFoundError.
+ *   - with another digest, while consumed: ConsumedError;
+ *   - once finished, or unknown, or dropped: PresignatureNotFoundError.
  * A presignature is never reused after an abort either: only `finish` or an epoch drop end its record.
+ *
+ * Why `finish` deletes instead of keeping a "spent" tombstone: once the secret shares are gone, a
+ * tombstone could only refuse the id again, which an absent record does too (PresignatureNotFoundError),
+ * while tombstones would grow every signer's store by one file per signature until the key's next epoch
+ * (and make each epoch drop read them all). Nothing depends on an id never recurring: a presigning
+ * session replayed under an old id (its coordinator picks the request id) draws fresh randomness at
+ * every honest member, so it makes a new presignature with a new R, single-use like any other.
+ * Records of the "spent" status written by earlier versions still decode, are refused, and are deleted
+ * by `finish` or by the epoch drop.
  *
  * Atomicity: calls for one presigId are serialised inside this instance, and each state change is one
  * atomic `put`. One node process owns a store (two processes must not share one ShareStore), so records
@@ -116,7 +125,7 @@ function decodeRecord(bytes: Uint8Array): StoredRecord {
 
 export class PresignatureStore {
   private readonly locks = new Map<string, Promise<unknown>>();
-  /** Write-through copies of the live (unused or consumed) records; spent ones are read from the store. */
+  /** Write-through copies of the live (unused or consumed) records. */
   private readonly live = new Map<string, StoredRecord>();
 
   /** `prefix` namespaces the records inside the ShareStore (one store may hold other secrets too). */
@@ -173,7 +182,7 @@ export class PresignatureStore {
     return bytes === null ? 0 : decodeWith(bytes, (r) => r.u64());
   }
 
-  /** Stores fresh presignatures as unused. Refuses ids already present (even spent) and old epochs. */
+  /** Stores fresh presignatures as unused. Refuses ids held here and presignatures of dropped epochs. */
   async add(presignatures: readonly Presignature[]): Promise<void> {
     for (const p of presignatures) {
       await this.locked(p.presigId, async () => {
@@ -232,16 +241,16 @@ export class PresignatureStore {
     });
   }
 
-  /** Erases the secret shares of a consumed presignature; keeps the digest it was consumed for. */
+  /** Erases a consumed presignature: its record, secret shares included, is deleted (see the header). */
   async finish(presigId: string): Promise<void> {
     await this.locked(presigId, async () => {
       const rec = await this.read(presigId);
-      if (!rec || rec.status === "spent") return;
+      if (!rec) return;
       if (rec.status === "unused") throw new ParameterError("finish: presignature was never consumed");
-      // Not fsynced: a crash that loses this write leaves the consumed record, which is as safe (refused
-      // for any other digest) — and the erase no longer queues behind the next signature's durable writes.
-      const spent: StoredRecord = { status: "spent", keyId: rec.keyId, epoch: rec.epoch, digest: rec.digest };
-      await this.write(presigId, spent, false);
+      // Not fsynced: a crash that loses this deletion leaves the consumed record, which is as safe (refused
+      // for any other digest) — and the erase does not queue behind the next signature's durable writes.
+      this.live.delete(presigId);
+      await this.store.delete(this.key(presigId), { durable: false });
     });
   }
 
@@ -265,7 +274,7 @@ export class PresignatureStore {
   }
 
   /**
-   * Deletes every record (unused, consumed or spent) of `keyId` with an epoch below `epoch` and refuses
+   * Deletes every record (unused, consumed, or spent by an earlier version) of `keyId` with an epoch below `epoch` and refuses
    * to add such presignatures later. Returns how many records were deleted.
    */
   async dropEpochsBefore(keyId: string, epoch: number): Promise<number> {

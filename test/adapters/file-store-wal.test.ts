@@ -106,7 +106,7 @@ async function workload(
     const [a, b, c] = rng(3);
     const key = `w/k${a % 6}`;
     if (b % 4 === 0) {
-      await store.delete(key);
+      await store.delete(key, { durable: c % 2 === 0 });
       model.set(key, null);
     } else {
       const v = fill(i % 251, 16 + (c % 64));
@@ -159,23 +159,31 @@ describe("FileShareStore WAL: crash images", () => {
     await t.close();
   });
 
-  it("an erased secret (written durably, then overwritten without a sync) never comes back", async () => {
-    // The presignature pattern: consumed (secret, durable), then spent (erased, durable: false).
-    // Two records a segment: the secret ends segment 1, the erase starts segment 2.
-    const s = await open(freshDir(), { ...HOLD, segmentRecords: 2 });
-    await s.put("presig/p0", fill(0x11));
-    await s.put("presig/p1", fill(0xaa));
-    await s.put("presig/p1", fill(0x00, 4), { durable: false });
-    await s.put("presig/p2", fill(0xbb)); // a later durable write: the erase is on disk too
-    const img = await crash(s);
-    await s.close();
-    const t = await open(img);
-    assert.deepEqual(await t.get("presig/p1"), fill(0x00, 4));
-    await t.close();
-    const u = await open(img); // and again, from the checkpointed files
-    assert.deepEqual(await u.get("presig/p1"), fill(0x00, 4));
-    await u.close();
-  });
+  for (const erase of ["overwritten", "deleted"] as const) {
+    it(`an erased secret (written durably, then ${erase} without a sync) never comes back`, async () => {
+      // The presignature pattern: consumed (secret, durable), then erased (durable: false).
+      // Two records a segment: the secret ends segment 1, the erase starts segment 2.
+      const s = await open(freshDir(), { ...HOLD, segmentRecords: 2 });
+      await s.put("presig/p0", fill(0x11));
+      await s.put("presig/p1", fill(0xaa));
+      if (erase === "overwritten") await s.put("presig/p1", fill(0x00, 4), { durable: false });
+      else await s.delete("presig/p1", { durable: false });
+      await s.put("presig/p2", fill(0xbb)); // a later durable write: the erase is on disk too
+      const img = await crash(s);
+      await s.close();
+      const expected = erase === "overwritten" ? fill(0x00, 4) : null;
+      const t = await open(img);
+      assert.deepEqual(await t.get("presig/p1"), expected);
+      await t.close();
+      const u = await open(img); // and again, from the checkpointed files
+      assert.deepEqual(await u.get("presig/p1"), expected);
+      assert.deepEqual(
+        await u.list("presig/"),
+        ["presig/p0", "presig/p2"].concat(expected ? ["presig/p1"] : []).sort(),
+      );
+      await u.close();
+    });
+  }
 
   it("a crash part-way through the open-time checkpoint replays to the same state", async () => {
     const s = await open(freshDir(), { ...HOLD, segmentRecords: 3 });

@@ -93,7 +93,12 @@ describe("FileShareStore: persistence and keys", () => {
     const durable = await readFile(fileOf(dir, "presig/y"));
     assert.equal(relaxed.length, durable.length, "same sealed format (magic, nonce, ciphertext, tag)");
     assert.deepEqual(relaxed.subarray(0, 4), durable.subarray(0, 4), "same magic");
+    await b.delete("presig/x", { durable: false });
+    assert.equal(await b.get("presig/x"), null);
     await b.close();
+    const c = await open(dir, passphrase(), false);
+    assert.deepEqual(await c.list(""), ["presig/y"], "the relaxed deletion removed the file");
+    await c.close();
   });
 
   it("a wrong passphrase is a StoreKeyError, not corruption; the store is left intact", async () => {

@@ -191,12 +191,13 @@ export class FileShareStore implements ShareStore {
     });
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, opts: { readonly durable?: boolean } = {}): Promise<void> {
     assertStoreKey(key);
+    const durable = opts.durable ?? true;
     await this.track(async () => {
-      if (this.wal) return this.wal.append(key, null, true);
+      if (this.wal) return this.wal.append(key, null, durable);
       const file = this.fileOf(key);
-      if (await unlinkIfExists(file)) await fsyncDir(path.dirname(file));
+      if ((await unlinkIfExists(file)) && durable) await fsyncDir(path.dirname(file));
     });
   }
 

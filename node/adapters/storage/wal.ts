@@ -394,9 +394,9 @@ export class WriteAheadLog {
   }
 
   /**
-   * Records of `durable: false` puts do not start a write of their own: they go with the next durable
-   * record's write (in order), or after RELAXED_FLUSH_MS — half the syncs on the signing path, where
-   * each "spent" erase is followed by the next signature's durable "consumed".
+   * Records of `durable: false` puts and deletions do not start a write of their own: they go with the
+   * next durable record's write (in order), or after RELAXED_FLUSH_MS — half the syncs on the signing
+   * path, where each used presignature's deletion is followed by the next signature's durable "consumed".
    */
   private armRelaxedFlush(): void {
     if (this.relaxedTimer !== null || this.flushing !== null || this.closing) return;

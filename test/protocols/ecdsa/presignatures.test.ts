@@ -1,6 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { bytesToHex, sha256, utf8ToBytes } from "../../../node/crypto/index.js";
+import { readdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { FileShareStore, KeyFileKeyProvider } from "../../../node/adapters/storage/index.js";
+import { ByteWriter } from "../../../node/protocol/codec.js";
 import { ConsumedError, DecodeError, ParameterError } from "../../../node/protocol/errors.js";
 import { encodePresignature, type Presignature } from "../../../node/protocols/ecdsa/index.js";
 import {
@@ -10,6 +14,7 @@ import {
 } from "../../../node/runner/presignatures.js";
 import { dealEcdsaKey, presignAll } from "./harness.js";
 import { MemoryShareStore } from "./memory-share-store.js";
+import { tempDir } from "../../helpers/net-mesh.js";
 
 const h = (s: string) => sha256(utf8ToBytes(s));
 const key = dealEcdsaKey(3, 1);
@@ -49,18 +54,62 @@ describe("PresignatureStore", () => {
     );
   });
 
-  it("finish erases the secret shares; afterwards any digest is refused", async () => {
+  it("finish deletes the record, secret shares and all; afterwards any digest is refused", async () => {
     const { store, backing } = await fresh();
     const id = batch[1].presigId;
     await store.consume(id, h("a"));
     await store.finish(id);
-    const st = await store.state(id);
-    assert.equal(st!.status, "spent");
-    assert.equal(st!.public, undefined);
+    assert.equal(await store.state(id), null);
+    assert.equal(await backing.get(`ecdsa-presig/${id}`), null, "nothing of it is left in the store");
+    assert.equal((await backing.list("ecdsa-presig/")).length, batch.length - 1, "no tombstone either");
     await assert.rejects(store.consume(id, h("a")), PresignatureNotFoundError);
-    await assert.rejects(store.consume(id, h("b")), ConsumedError);
-    const raw = await backing.get(`ecdsa-presig/${id}`);
-    assert.ok(raw!.length < 100, "the spent record holds only status, key, epoch and digest");
+    await assert.rejects(store.consume(id, h("b")), PresignatureNotFoundError);
+    await assert.rejects(new PresignatureStore(backing).consume(id, h("a")), PresignatureNotFoundError);
+    await store.finish(id); // finishing twice is harmless
+  });
+
+  it("on a real file store, used presignatures leave nothing behind: its files are the unused ones", async () => {
+    const { dir, remove } = await tempDir("shardless-presig-");
+    try {
+      const keyFile = path.join(dir, "store.key");
+      await writeFile(keyFile, new Uint8Array(32).fill(7));
+      const store0 = path.join(dir, "store");
+      const open = () =>
+        FileShareStore.open({ dir: store0, keyProvider: new KeyFileKeyProvider({ path: keyFile }) });
+      const many = presignAll(key.shares, [1, 2, 3], 12).get(1)!;
+      const files = await open();
+      const store = new PresignatureStore(files, "presignatures");
+      await store.add(many);
+      for (const p of many.slice(0, 10)) {
+        await store.consume(p.presigId, h(p.presigId));
+        await store.finish(p.presigId);
+      }
+      await files.close();
+      const reopened = await open(); // the write-ahead log is checkpointed into the files first
+      const unused = many.slice(10).map((p) => `presignatures/${p.presigId}`);
+      assert.deepEqual(await reopened.list("presignatures/"), unused.sort());
+      const onDisk = await readdir(path.join(store0, "data", "presignatures"));
+      assert.equal(onDisk.length, 2, "one file per unused presignature, none for the used ones");
+      await reopened.close();
+    } finally {
+      await remove();
+    }
+  });
+
+  it("a spent record written by an earlier version is refused, and finish deletes it", async () => {
+    const { backing } = await fresh();
+    const id = batch[2].presigId;
+    const legacy = new ByteWriter().u8(1).u8(2).string(keyId).u64(0).fixed(h("a"), 32).finish();
+    await backing.put(`ecdsa-presig/${id}`, legacy);
+    const reopened = new PresignatureStore(backing); // the old record, read from the store
+    assert.equal((await reopened.state(id))!.status, "spent");
+    await assert.rejects(reopened.consume(id, h("a")), PresignatureNotFoundError);
+    await assert.rejects(
+      reopened.consume(id, h("b")),
+      (e) => e instanceof ConsumedError && !(e instanceof PresignatureNotFoundError),
+    );
+    await reopened.finish(id);
+    assert.equal(await backing.get(`ecdsa-presig/${id}`), null);
   });
 
   it("refuses unknown ids, other keys and other epochs", async () => {
@@ -87,15 +136,15 @@ describe("PresignatureStore", () => {
     await assert.rejects(store.discard(batch[1].presigId), ConsumedError);
   });
 
-  it("dropEpochsBefore deletes every record of older epochs (any state) of that key only", async () => {
+  it("dropEpochsBefore deletes every record of older epochs (unused or consumed) of that key only", async () => {
     const { store } = await fresh();
     const other = presignAll(dealEcdsaKey(3, 1, "other-key").shares, [1, 2, 3], 1).get(1)!;
     const renamed = other.map((p) => ({ ...p, keyId: "other" }));
     await store.add(renamed);
     await store.consume(batch[0].presigId, h("a"));
     await store.consume(batch[1].presigId, h("b"));
-    await store.finish(batch[1].presigId);
-    assert.equal(await store.dropEpochsBefore(keyId, 1), 4);
+    await store.finish(batch[1].presigId); // already deleted: 3 records of the key are left to drop
+    assert.equal(await store.dropEpochsBefore(keyId, 1), 3);
     for (const p of batch) assert.equal(await store.state(p.presigId), null);
     assert.equal((await store.state(renamed[0].presigId))!.status, "unused");
     await assert.rejects(store.add([batch[3]]), ParameterError);

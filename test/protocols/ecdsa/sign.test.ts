@@ -56,7 +56,7 @@ describe("ecdsa online signing (honest runs)", () => {
           assert.deepEqual(run.shares!.outcomes.get(id), { kind: "done", result: null });
         }
         for (const id of signers)
-          assert.equal((await stores.get(id)!.state(presig.presigId))!.status, "spent");
+          assert.equal(await stores.get(id)!.state(presig.presigId), null, "erased after use");
       }
     });
   }
