@@ -279,8 +279,8 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
     idempotencyStore: new PersistentIdempotencyStore(store, { logger: log }),
     onRequest: (route, status, seconds) => metrics.recordApiRequest(route, status, seconds),
   });
+  await schemes.start?.(); // before the API: a first sign request finds the restored presignatures
   const apiUrl = await api.start();
-  schemes.start?.();
   // Presignature pool depth per key, for /metrics.
   const gauges = setInterval(() => {
     for (const held of keys.all()) {

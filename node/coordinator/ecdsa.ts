@@ -46,6 +46,7 @@ import { DeclinedError, type Invitations } from "./invites.js";
 import type { Invite } from "./invite.js";
 import type { SignGate } from "./sign-gate.js";
 import { awaitKey, onlineMembers, requireKey } from "./keys-util.js";
+import { savePool, takeSavedPools } from "./saved-pools.js";
 
 interface Pooled {
   readonly presigId: string;
@@ -55,6 +56,12 @@ interface Pooled {
 interface KeyPool {
   readonly signers: readonly number[];
   readonly pool: PresignPool<Pooled>;
+}
+
+/** Ready presignatures a previous run of this node kept for one key (saved-pools.ts). */
+interface RestoredPool {
+  readonly signers: readonly number[];
+  readonly items: readonly Pooled[];
 }
 
 /** The digest an ecdsa key signs for a request; every signer recomputes it from the payload. */
@@ -73,6 +80,10 @@ export interface EcdsaOptions {
 export class EcdsaService {
   private readonly presignatures: PresignatureStore;
   private readonly pools = new Map<string, KeyPool>();
+  /** Pools kept by the last graceful stop, until their key's pool is made (or they are dropped). */
+  private readonly restored = new Map<string, RestoredPool>();
+  /** `start` has run: pools may be made in the background (they must see the restored ones first). */
+  private started = false;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -130,8 +141,12 @@ export class EcdsaService {
     await this.presignatures.add(presigs);
   }
 
-  /** The pool for `keyId`, for a signer set whose members are all online now (made anew if needed). */
-  private poolFor(keyId: string, share: KeyShare, groupId: string): KeyPool {
+  /**
+   * The pool for `keyId`, for a signer set whose members are all online now (made anew if needed). A
+   * pool restored from the last run keeps its signer set; in the background (`background`) its making
+   * waits until that whole set is online, while a signature waiting for it takes the members online now.
+   */
+  private poolFor(keyId: string, share: KeyShare, groupId: string, background = false): KeyPool | undefined {
     const online = onlineMembers(this.ctx, groupId).filter((id) => share.public.participants.includes(id));
     const existing = this.pools.get(keyId);
     if (existing && existing.signers.every((id) => online.includes(id))) {
@@ -139,7 +154,6 @@ export class EcdsaService {
       if (share.public.epoch > existing.pool.epoch) existing.pool.setEpoch(share.public.epoch);
       return existing;
     }
-    existing?.pool.stop();
     const need = quorum("ecdsa", share.public.degree);
     const others = online.filter((id) => id !== share.self);
     if (others.length + 1 < need) {
@@ -149,7 +163,24 @@ export class EcdsaService {
         need,
       );
     }
-    const signers = [share.self, ...others.slice(0, need - 1)].sort((a, b) => a - b);
+    let signers = [share.self, ...others.slice(0, need - 1)].sort((a, b) => a - b);
+    let ready: readonly Pooled[] = [];
+    const restored = this.restored.get(keyId);
+    if (restored) {
+      const usable =
+        restored.signers.length === need &&
+        restored.signers.every((id) => online.includes(id)) &&
+        restored.items.every((p) => p.epoch === share.public.epoch);
+      if (!usable && background) return undefined; // wait for the restored set's members to connect
+      this.restored.delete(keyId);
+      if (usable) {
+        signers = [...restored.signers];
+        ready = restored.items;
+      } else {
+        this.discardOwn(restored.items);
+      }
+    }
+    existing?.pool.stop();
     const depth = Math.max(1, this.opts.poolDepth);
     const pool = new PresignPool<Pooled>({
       depth,
@@ -166,8 +197,8 @@ export class EcdsaService {
         }
         return this.presign(keyId, signers, batch);
       },
-      onDrop: (dropped) =>
-        void Promise.all(dropped.map((p) => this.presignatures.discard(p.presigId).catch(() => {}))),
+      onDrop: (dropped) => this.discardOwn(dropped),
+      ready,
       clock: this.ctx.clock,
       logger: this.ctx.logger.child({ keyId, component: "presign-pool" }),
     });
@@ -182,13 +213,71 @@ export class EcdsaService {
     return this.pools.get(keyId)?.pool.size;
   }
 
+  /** Erases this member's copies of presignatures no pool will offer again. */
+  private discardOwn(dropped: readonly Pooled[]): void {
+    void Promise.all(dropped.map((p) => this.presignatures.discard(p.presigId).catch(() => {})));
+  }
+
+  /**
+   * Takes back the pools the last graceful stop kept (`stop`), then starts background presigning for
+   * every ecdsa key. A restarted coordinator thus signs at once with the presignatures it had, and its
+   * co-signers' shares of them are not left orphaned until the key's next epoch.
+   */
+  async start(): Promise<void> {
+    try {
+      for (const [keyId, ids] of await takeSavedPools(this.ctx.store, this.ctx.logger)) {
+        const restored = await this.restorable(keyId, ids);
+        if (!restored) continue;
+        this.restored.set(keyId, restored);
+        this.ctx.logger.info({ keyId, presignatures: restored.items.length }, "presignature pool restored");
+      }
+    } catch (e) {
+      this.ctx.logger.warn(
+        { error: errorName(e) },
+        "saved presignature pools could not be read; presigning anew",
+      );
+    }
+    this.started = true;
+    this.warmUp();
+  }
+
+  /**
+   * The saved presignatures still worth offering for `keyId`: held here unused, at the epoch of the
+   * share held now, all for one signer set. This key's unused ones that fail that are erased here.
+   */
+  private async restorable(keyId: string, ids: readonly string[]): Promise<RestoredPool | undefined> {
+    const held = this.ctx.keys.get(keyId)?.share.public;
+    let signers: readonly number[] | undefined;
+    const items: Pooled[] = [];
+    const stale: Pooled[] = [];
+    for (const presigId of ids) {
+      const state = await this.presignatures.state(presigId).catch(() => null); // corrupt: not offered
+      if (state?.status !== "unused" || !state.public || state.keyId !== keyId) continue;
+      const set = state.public.signers;
+      const fits =
+        held?.scheme === "ecdsa" &&
+        state.epoch === held.epoch &&
+        (signers === undefined ||
+          (set.length === signers.length && set.every((id, i) => id === signers![i])));
+      const item = { presigId, epoch: state.epoch };
+      if (!fits) {
+        stale.push(item);
+        continue;
+      }
+      signers ??= [...set];
+      items.push(item);
+    }
+    this.discardOwn(stale);
+    return signers && items.length > 0 ? { signers, items } : undefined;
+  }
+
   /** Starts background presigning for every ecdsa key this node holds (called once the mesh is up). */
   warmUp(): void {
-    if (this.opts.poolDepth <= 0) return;
+    if (this.opts.poolDepth <= 0 || !this.started) return;
     for (const held of this.ctx.keys.all()) {
       if (held.share.public.scheme !== "ecdsa") continue;
       try {
-        this.poolFor(held.share.public.keyId, held.share, held.groupId);
+        this.poolFor(held.share.public.keyId, held.share, held.groupId, true);
       } catch {
         // not enough members online yet; the first sign request retries
       }
@@ -199,18 +288,44 @@ export class EcdsaService {
   forgetPool(keyId: string): void {
     this.pools.get(keyId)?.pool.stop();
     this.pools.delete(keyId);
+    const restored = this.restored.get(keyId);
+    this.restored.delete(keyId);
+    if (restored) this.discardOwn(restored.items);
   }
 
   /** The key moved to `epoch`: presignatures of older epochs are erased (specs/ecdsa.md §1.7). */
   async onEpochAdvanced(keyId: string, epoch: number): Promise<void> {
     const pool = this.pools.get(keyId)?.pool;
     if (pool && epoch > pool.epoch) pool.setEpoch(epoch); // replayed events may be older: never go back
+    if (this.restored.get(keyId)?.items.some((p) => p.epoch < epoch)) this.restored.delete(keyId);
     const dropped = await this.presignatures.dropEpochsBefore(keyId, epoch);
     if (dropped > 0) this.ctx.logger.info({ keyId, epoch, dropped }, "old-epoch presignatures erased");
   }
 
+  /**
+   * Stops presigning. The ready presignatures are kept, not erased: their ids are saved for the next
+   * start (saved-pools.ts), and every co-signer keeps its shares of them.
+   */
   async stop(): Promise<void> {
-    for (const { pool } of this.pools.values()) pool.stop();
+    const kept = new Map<string, readonly Pooled[]>();
+    for (const [keyId, { pool }] of this.pools) kept.set(keyId, pool.stop({ keep: true }));
+    this.pools.clear();
+    for (const [keyId, restored] of this.restored) kept.set(keyId, restored.items); // never made this run
+    this.restored.clear();
+    this.started = false;
+    for (const [keyId, items] of kept) {
+      if (items.length === 0) continue;
+      try {
+        await savePool(
+          this.ctx.store,
+          keyId,
+          items.map((p) => p.presigId),
+        );
+      } catch (e) {
+        this.ctx.logger.warn({ keyId, error: errorName(e) }, "presignature pool not saved; erasing it");
+        this.discardOwn(items);
+      }
+    }
   }
 
   // ---- signing ---------------------------------------------------------------------------------
@@ -301,7 +416,7 @@ export class EcdsaService {
 
   private async signOnce(r: SignAttempt, retry: boolean): Promise<EcdsaSignature> {
     const { keyId, groupId, share, digest, payload, requestId } = r;
-    const { signers, pool } = this.poolFor(keyId, share, groupId);
+    const { signers, pool } = this.poolFor(keyId, share, groupId)!;
     const presig = (!retry && pool.take()) || (await this.presign(keyId, signers, 1))[0];
     const request: SignRequest = {
       keyId,

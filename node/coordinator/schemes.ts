@@ -20,7 +20,8 @@ export interface InstalledSchemes {
   onShareRecovered?(keyId: string): void;
   /** A key was published in the registry: its signing state (the presignature pool) can warm up now. */
   onKeyPublished?(keyId: string): void;
-  start?(): void;
+  /** Restores what the last graceful stop kept, then warms up (awaited before the API opens). */
+  start?(): Promise<void>;
   stop?(): Promise<void>;
 }
 
@@ -54,7 +55,7 @@ export function installSchemes(
     onEpochAdvanced: (keyId, epoch) => ecdsa.onEpochAdvanced(keyId, epoch),
     onShareRecovered: (keyId) => ecdsa.forgetPool(keyId),
     onKeyPublished: () => ecdsa.warmUp(),
-    start: () => ecdsa.warmUp(),
+    start: () => ecdsa.start(),
     stop: () => ecdsa.stop(),
     signRecord: async (_groupId, signerKeyId, digest) => {
       const scheme = ctx.keys.get(signerKeyId)?.share.public.scheme;

@@ -47,6 +47,11 @@ export interface PresignPoolOptions<P extends PooledPresignature> {
   readonly maxRetryDelayMs?: number;
   /** Told about presignatures the pool throws away (epoch change, stop), so members can erase them. */
   readonly onDrop?: (dropped: readonly P[]) => void;
+  /**
+   * Presignatures ready from the start (those a previous process kept at `stop({ keep: true })`); any of
+   * another epoch than `epoch`, or beyond `depth`, is dropped at once.
+   */
+  readonly ready?: readonly P[];
   /** @default systemClock */
   readonly clock?: Clock;
   /** @default silentLogger */
@@ -89,6 +94,10 @@ export class PresignPool<P extends PooledPresignature> {
     if (typeof opts.presign !== "function") throw new ParameterError("`presign` expected function");
     this.currentEpoch = opts.epoch;
     this.retryDelay = opts.retryDelayMs ?? 500;
+    const ready = opts.ready ?? [];
+    const usable = ready.filter((p) => p.epoch === opts.epoch).slice(0, opts.depth);
+    this.queue.push(...usable);
+    this.drop(ready.filter((p) => !usable.includes(p)));
   }
 
   private get lowWater(): number {
@@ -118,18 +127,22 @@ export class PresignPool<P extends PooledPresignature> {
   }
 
   /**
-   * Stops refilling, fails pending `acquire` calls and drops what is ready. Does not wait for a running
-   * session (it may hang on an unreachable peer): its results are dropped when they arrive.
+   * Stops refilling, fails pending `acquire` calls and drops what is ready — or, with `keep`, hands it
+   * back instead (unused, not dropped: for a process that stops and offers them to its next start).
+   * Does not wait for a running session (it may hang on an unreachable peer): its results are dropped
+   * when they arrive.
    */
-  stop(): void {
+  stop(opts: { readonly keep?: boolean } = {}): P[] {
     this.running = false;
     this.retryTimer?.cancel();
     this.retryTimer = null;
     this.quietTimer?.cancel();
     this.quietTimer = null;
     for (const w of this.waiters.splice(0)) w.reject(new PoolStoppedError("presignature pool stopped"));
-    this.drop(this.queue.splice(0));
+    const ready = this.queue.splice(0);
+    if (!opts.keep) this.drop(ready);
     this.notifyIdle();
+    return opts.keep ? ready : [];
   }
 
   /** The oldest ready presignature, or undefined if none: never waits. */

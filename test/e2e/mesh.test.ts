@@ -474,12 +474,42 @@ describe("mesh e2e: 5 member processes, t = 1", { timeout: 300_000 }, () => {
       assert.equal(await provider.getBalance(recipient), parseEther("0.25"));
       assert.equal(await provider.getTransactionCount(group), 1);
     });
+
+    it("a gracefully restarted coordinator signs with the presignatures it had: no presigning session after", async () => {
+      const VIA = 4;
+      const keyId = ecdsaKey.keyId;
+      const poolSize = async () => (await client(VIA).key(keyId)).presignatures ?? 0;
+      let before = -1;
+      await waitUntil(
+        async () => {
+          const [a, b] = [await poolSize(), await new Promise((r) => setTimeout(r, 300)).then(poolSize)];
+          before = b;
+          return a === b && b > 0;
+        },
+        "member 4's pool settled",
+        20_000,
+      );
+      await net.devnet.stopMember(VIA); // SIGTERM: a graceful stop
+      await net.devnet.startMember(VIA);
+      await waitForOnline(clients, groupId, [1, 2, 3, 4, 5]);
+      await waitUntil(async () => (await poolSize()) === before, "member 4's pool restored", 20_000);
+      const presignSessions = () => metric(member(VIA), 'shardless_sessions_total{protocol="ecdsa-presign"');
+      assert.equal(await presignSessions(), 0, "restored, not presigned anew");
+      const digest = randomDigest();
+      const sig = await client(VIA).sign(keyId, { kind: "digest", digest });
+      assert.equal(recoverAddress(digest, sig.signature), ecdsaKey.address);
+      assert.equal(await poolSize(), before - 1, "the signature used a restored presignature");
+      assert.equal(await presignSessions(), 0);
+    });
   });
 });
 
-/** `shardless_connections_denied_total{direction="inbound"}` of a member, from its /metrics. */
-async function deniedInbound(m: { apiUrl: string }): Promise<number> {
+/** The sum of a member's /metrics series whose line starts with `series` (0 if none). */
+async function metric(m: { apiUrl: string }, series: string): Promise<number> {
   const text = (await (await fetch(`${m.apiUrl}/metrics`)).text()).split("\n");
-  const line = text.find((l) => l.startsWith('shardless_connections_denied_total{direction="inbound"}'));
-  return line ? Number(line.split(" ").pop()) : 0;
+  return text.filter((l) => l.startsWith(series)).reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
 }
+
+/** `shardless_connections_denied_total{direction="inbound"}` of a member, from its /metrics. */
+const deniedInbound = (m: { apiUrl: string }) =>
+  metric(m, 'shardless_connections_denied_total{direction="inbound"}');

@@ -104,3 +104,57 @@ describe("PresignPool low-water refill", () => {
     pool.stop();
   });
 });
+
+describe("PresignPool across a restart", () => {
+  const made = (epoch: number, ...ids: string[]) => ids.map((presigId) => ({ presigId, epoch }));
+
+  it("stop({ keep: true }) hands the ready presignatures back instead of dropping them", async () => {
+    const dropped: string[] = [];
+    const pool = new PresignPool<PooledPresignature>({
+      quietMs: 0,
+      depth: 3,
+      batchSize: 3,
+      epoch: 0,
+      presign: async (batch, epoch) => made(epoch, ...Array.from({ length: batch }, (_, i) => `p${i}`)),
+      onDrop: (ps) => dropped.push(...ps.map((p) => p.presigId)),
+    });
+    pool.start();
+    await pool.idle();
+    pool.take();
+    assert.deepEqual(
+      pool.stop({ keep: true }).map((p) => p.presigId),
+      ["p1", "p2"],
+    );
+    assert.deepEqual(dropped, [], "nothing dropped: the members keep their shares");
+    assert.equal(pool.size, 0);
+    assert.deepEqual(pool.stop(), [], "a plain stop returns nothing");
+  });
+
+  it("a pool made with `ready` serves them first, FIFO, without presigning; other epochs and the excess are dropped", async () => {
+    const dropped: string[] = [];
+    let sessions = 0;
+    const pool = new PresignPool<PooledPresignature>({
+      quietMs: 0,
+      depth: 2,
+      batchSize: 2,
+      lowWater: 0,
+      epoch: 1,
+      ready: [...made(1, "a"), ...made(0, "old"), ...made(1, "b", "c")],
+      presign: async (batch, epoch) => {
+        sessions++;
+        return made(epoch, ...Array.from({ length: batch }, (_, i) => `new${sessions}-${i}`));
+      },
+      onDrop: (ps) => dropped.push(...ps.map((p) => p.presigId)),
+    });
+    assert.deepEqual(dropped.sort(), ["c", "old"]);
+    assert.equal(pool.size, 2);
+    pool.start();
+    await pool.idle();
+    assert.equal(sessions, 0, "full from the start: no presigning session");
+    assert.equal(pool.take()?.presigId, "a");
+    assert.equal(pool.take()?.presigId, "b");
+    await pool.idle();
+    assert.equal(sessions, 1, "refilled once empty (low-water 0)");
+    pool.stop();
+  });
+});
