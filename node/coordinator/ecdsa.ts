@@ -42,7 +42,7 @@ import {
   startSignShareFromConsumed,
 } from "../runner/presignatures.js";
 import type { NodeContext } from "./context.js";
-import { DeclinedError, type Invitations } from "./invites.js";
+import { DeclinedError, InviteUndeliveredError, type Invitations } from "./invites.js";
 import type { Invite } from "./invite.js";
 import type { SignGate } from "./sign-gate.js";
 import { awaitKey, onlineMembers, requireKey } from "./keys-util.js";
@@ -392,8 +392,11 @@ export class EcdsaService {
       } catch (e) {
         // Start over once, with a fresh pool of online signers and a fresh presignature, when a signer
         // declined (it no longer holds the pooled presignature: it restarted with a recovered share) or
-        // became unreachable mid-request (the runner ends the session as soon as its connection drops).
-        const unreachable = e instanceof RoundTimeoutError && !e.missing.includes(share.self);
+        // became unreachable (the runner ends the session as soon as its connection drops, and an invite
+        // may find it gone already).
+        const unreachable =
+          (e instanceof RoundTimeoutError && !e.missing.includes(share.self)) ||
+          e instanceof InviteUndeliveredError;
         if (!(e instanceof DeclinedError) && !unreachable) throw e;
         this.ctx.logger.warn(
           { keyId, requestId, reason: e.code },
@@ -531,6 +534,10 @@ export class EcdsaService {
     try {
       return coordinate ? await this.invitations.coordinateWith(invite, phases) : await phases();
     } finally {
+      // A coordinator never offers a presignature twice: one it took but never consumed (an invite could
+      // not be delivered) is erased here too, not left unused until the key's next epoch.
+      if (coordinate && consumed === undefined)
+        this.discardOwn([{ presigId: request.presigId, epoch: key.epoch }]);
       // Single use whatever happened: the secret shares are erased, off the response's path.
       void consumed
         ?.then(() => this.presignatures.finish(request.presigId))

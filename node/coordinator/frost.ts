@@ -24,7 +24,7 @@ import {
 } from "../protocols/frost/index.js";
 import { quorum } from "../protocol/key-share.js";
 import type { NodeContext } from "./context.js";
-import type { Invitations } from "./invites.js";
+import { InviteUndeliveredError, type Invitations } from "./invites.js";
 import type { Invite } from "./invite.js";
 import type { SignGate } from "./sign-gate.js";
 import { parseSignIntent } from "../policy/approvals/intent.js";
@@ -150,7 +150,7 @@ export class FrostService {
       } catch (e) {
         lastError = e;
         const blamed =
-          e instanceof RoundTimeoutError
+          e instanceof RoundTimeoutError || e instanceof InviteUndeliveredError
             ? [...e.missing]
             : e instanceof ShardlessError
               ? [...e.culprits]

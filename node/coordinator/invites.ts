@@ -2,7 +2,8 @@
  * Running a session as coordinator or as invited participant.
  *
  * Coordinator: sends the invite to every other participant, then runs its own side of the session; a
- * Decline from any participant fails the request at once with the participant's reason.
+ * Decline from any participant fails the request at once with the participant's reason, and an invite
+ * that cannot be delivered fails it with InviteUndeliveredError naming the member.
  * Participant: the kind's handler validates the invite (membership, key, epoch, policy) and runs its side;
  * if validation fails it sends a Decline to the coordinator.
  */
@@ -13,6 +14,20 @@ import type { MessageCodec, Start } from "../protocol/round.js";
 import type { SessionContext } from "../runner/session.js";
 import type { NodeContext } from "./context.js";
 import { inviteSessionId, type ControlMessage, type Invite, type InviteKind } from "./invite.js";
+
+/**
+ * An invite could not be delivered: `missing` is absent from the session before it starts. The
+ * coordinators treat it like a member lost mid-session (start over with the members online now); like a
+ * timeout, it is not proof of misbehaviour. Same code as the transport's failure (API: UNAVAILABLE).
+ */
+export class InviteUndeliveredError extends ShardlessError {
+  readonly code = "PEER_UNREACHABLE";
+  readonly missing: readonly number[];
+  constructor(kind: InviteKind, member: number, options?: ErrorOptions) {
+    super(`the ${kind} invite could not be delivered to member ${member}`, [], options);
+    this.missing = [member];
+  }
+}
 
 /** A participant refused an invite; carries its code and reason. */
 export class DeclinedError extends ShardlessError {
@@ -84,11 +99,15 @@ export class Invitations {
         invite.participants
           .filter((id) => id !== invite.coordinator)
           .map((id) =>
-            this.ctx.control.send(
-              peers.get(id)!,
-              { sessionId, from: invite.coordinator, to: id },
-              { type: "invite", invite },
-            ),
+            this.ctx.control
+              .send(
+                peers.get(id)!,
+                { sessionId, from: invite.coordinator, to: id },
+                { type: "invite", invite },
+              )
+              .catch((cause: unknown) => {
+                throw new InviteUndeliveredError(invite.kind, id, { cause });
+              }),
           ),
       );
       const result = await Promise.race([body(controller.signal), declined]);

@@ -10,7 +10,7 @@ import { MemoryNetwork } from "../../node/adapters/memory/index.js";
 import { ControlChannel } from "../../node/coordinator/control-channel.js";
 import type { NodeContext } from "../../node/coordinator/context.js";
 import type { Invite } from "../../node/coordinator/invite.js";
-import { DeclinedError, Invitations } from "../../node/coordinator/invites.js";
+import { DeclinedError, InviteUndeliveredError, Invitations } from "../../node/coordinator/invites.js";
 import { ed25519Authenticator } from "../../node/crypto/identity.js";
 import { ConsumedError, RoundTimeoutError } from "../../node/protocol/errors.js";
 import { silentLogger } from "../../node/runner/ports.js";
@@ -84,5 +84,31 @@ describe("invitations: declines", () => {
       coordinator.coordinate(invite("joined-then-failed"), toyCodec, (s) => toyStart(s)),
       (e: unknown) => e instanceof RoundTimeoutError,
     );
+  });
+});
+
+describe("invitations: delivery", () => {
+  it("an invite that cannot be delivered fails at once with InviteUndeliveredError naming the member", async () => {
+    const net = new MemoryNetwork();
+    const coordinator = member(net, 1);
+    member(net, 2);
+    net.crash(peerOf(2));
+    let ran = false;
+    const started = Date.now();
+    await assert.rejects(
+      coordinator.coordinateWith(invite("unreachable"), async () => {
+        ran = true;
+        return null;
+      }),
+      (e: unknown) =>
+        e instanceof InviteUndeliveredError &&
+        e.code === "PEER_UNREACHABLE" &&
+        e.culprits.length === 0 && // not proof of misbehaviour
+        e.missing.length === 1 &&
+        e.missing[0] === 2 &&
+        e.message.includes("could not be delivered to member 2"),
+    );
+    assert.equal(ran, false, "our side never starts without the participant's invite");
+    assert.ok(Date.now() - started < ROUND_MS, "no round timeout waited out");
   });
 });
