@@ -21,6 +21,7 @@ import { FileShareStore } from "./adapters/storage/index.js";
 import { ConfigError, keyProviderFromConfig, type NodeConfig } from "./config.js";
 import { ControlChannel } from "./coordinator/control-channel.js";
 import { Coordinator } from "./coordinator/coordinator.js";
+import { servedKey } from "./coordinator/keys-util.js";
 import type { NodeContext } from "./coordinator/context.js";
 import { GroupDirectory } from "./coordinator/groups.js";
 import { Invitations } from "./coordinator/invites.js";
@@ -284,8 +285,10 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
   // Presignature pool depth per key, for /metrics.
   const gauges = setInterval(() => {
     for (const held of keys.all()) {
-      const depth = coordinator.keyStatus(held.share.public.keyId).presignatures;
-      if (depth !== undefined) metrics.setPresignPoolDepth(held.share.public.keyId, depth);
+      const keyId = held.share.public.keyId;
+      if (!servedKey(ctx, keyId)) continue; // its group just dropped this member: no status any more
+      const depth = coordinator.keyStatus(keyId).presignatures;
+      if (depth !== undefined) metrics.setPresignPoolDepth(keyId, depth);
     }
   }, 1_000);
   gauges.unref();

@@ -12,6 +12,7 @@ import { bytesToHex } from "../crypto/hash.js";
 import { colludersToSteal, quorum, registryPublicKey, type Scheme } from "../protocol/key-share.js";
 import { ParameterError, ShardlessError } from "../protocol/errors.js";
 import { ethereumAddress } from "./addresses.js";
+import { servedKey } from "./keys-util.js";
 import type { NodeContext } from "./context.js";
 import type { Keygen } from "./keygen.js";
 import type { PayloadRef } from "./decrypt.js";
@@ -156,7 +157,7 @@ export class Coordinator implements NodeServices {
   }
 
   keyStatus(keyId: string): KeyStatus {
-    const held = this.ctx.keys.get(keyId);
+    const held = servedKey(this.ctx, keyId);
     if (!held) throw new NotFoundError(`this node holds no share of key ${keyId}`);
     const p = held.share.public;
     const status: KeyStatus = {

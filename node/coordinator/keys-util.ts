@@ -25,9 +25,24 @@ export function onlineMembers(ctx: NodeContext, groupId: string): number[] {
     .sort((a, b) => a - b);
 }
 
+/**
+ * The held key `keyId`, if this node is (still) a member of its group. A member that a reshare removed
+ * stops serving the group's keys as soon as its group directory says so, not only once their shares are
+ * erased (which happens one key at a time after: reshare.ts).
+ */
+export function servedKey(ctx: NodeContext, keyId: string): HeldKey | undefined {
+  const held = ctx.keys.get(keyId);
+  if (!held) return undefined;
+  try {
+    return ctx.groups.get(held.groupId).self === null ? undefined : held;
+  } catch {
+    return undefined; // a group this node does not know (any more)
+  }
+}
+
 /** The held key `keyId` of any scheme. */
 export function requireHeldKey(ctx: NodeContext, keyId: string): HeldKey {
-  const held = ctx.keys.get(keyId);
+  const held = servedKey(ctx, keyId);
   if (!held) throw new NotFoundError(`this node holds no share of key ${keyId}`);
   if (ctx.keys.disputed.has(keyId)) {
     throw new PolicyError(
