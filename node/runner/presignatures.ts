@@ -274,8 +274,8 @@ export class PresignatureStore {
   }
 
   /**
-   * Deletes every record (unused, consumed, or spent by an earlier version) of `keyId` with an epoch below `epoch` and refuses
-   * to add such presignatures later. Returns how many records were deleted.
+   * Deletes every record (unused, consumed, or spent by an earlier version) of `keyId` with an epoch
+   * below `epoch` and refuses to add such presignatures later. Returns how many records were deleted.
    */
   async dropEpochsBefore(keyId: string, epoch: number): Promise<number> {
     if (!Number.isSafeInteger(epoch) || epoch < 0) throw new ParameterError("epoch out of range");
