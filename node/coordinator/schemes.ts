@@ -11,6 +11,7 @@ import type { Invitations } from "./invites.js";
 import type { RecordSigner } from "./keygen.js";
 import type { SignGate } from "./sign-gate.js";
 import { NotSupportedError } from "./coordinator.js";
+import { requireHeldKey } from "./keys-util.js";
 
 export interface InstalledSchemes {
   readonly services: SchemeServices[];
@@ -34,10 +35,10 @@ export function installSchemes(
   const frost = new FrostService(ctx, invitations, opts.gate);
   const decryption = new DecryptService(ctx, invitations);
   const bySchemeSign: SchemeServices["sign"] = (keyId, payload, requestId) => {
-    const scheme = ctx.keys.get(keyId)?.share.public.scheme;
+    const scheme = requireHeldKey(ctx, keyId).share.public.scheme; // NOT_FOUND for a key not held here
     if (scheme === "schnorr") return frost.sign(keyId, payload, requestId);
     if (scheme === "ecdsa") return ecdsa.sign(keyId, payload, requestId);
-    throw new NotSupportedError(`signing with ${scheme ?? "unknown"} key ${keyId} is not available`);
+    throw new NotSupportedError(`signing with ${scheme} key ${keyId} is not available`);
   };
   return {
     services: [
