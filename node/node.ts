@@ -305,8 +305,8 @@ export async function startNode(config: NodeConfig, opts: StartOptions = {}): Pr
       stopped = true;
       clearInterval(gauges);
       lifecycle.stop();
+      await api.stop(); // requests in flight finish first, then the pools they used are saved
       await schemes.stop?.();
-      await api.stop();
       await follower.stop();
       runner.close();
       await transport.stop();
