@@ -165,16 +165,15 @@ export class PresignatureStore {
     return rec;
   }
 
-  /** Writes `rec` (durably unless told otherwise), then updates the in-memory copy. */
-  private async write(presigId: string, rec: StoredRecord, durable = true): Promise<void> {
-    await this.store.put(this.key(presigId), encodeRecord(rec), { durable });
-    if (rec.status === "spent") this.live.delete(presigId);
-    else this.live.set(presigId, rec);
+  /** Writes a live (unused or consumed) record durably, then updates the in-memory copy. */
+  private async write(presigId: string, rec: StoredRecord): Promise<void> {
+    await this.store.put(this.key(presigId), encodeRecord(rec));
+    this.live.set(presigId, rec);
   }
 
-  private async remove(presigId: string): Promise<void> {
+  private async remove(presigId: string, durable = true): Promise<void> {
     this.live.delete(presigId);
-    await this.store.delete(this.key(presigId));
+    await this.store.delete(this.key(presigId), { durable });
   }
 
   private async epochFloor(keyId: string): Promise<number> {
@@ -249,8 +248,7 @@ export class PresignatureStore {
       if (rec.status === "unused") throw new ParameterError("finish: presignature was never consumed");
       // Not fsynced: a crash that loses this deletion leaves the consumed record, which is as safe (refused
       // for any other digest) — and the erase does not queue behind the next signature's durable writes.
-      this.live.delete(presigId);
-      await this.store.delete(this.key(presigId), { durable: false });
+      await this.remove(presigId, false);
     });
   }
 
