@@ -8,6 +8,11 @@
  * ECDSA is measured when the node runs it (an ecdsa keygen succeeds): latency with the presignature pool
  * warm (batches smaller than the pool, refilled in between), then sustained rates (pool drained: bounded by
  * presigning). Every signature and plaintext is checked after the timed part.
+ *
+ * Second baseline, the stack floor (floor/mesh.ts): N more processes run online signing's message pattern
+ * over the node's own HTTP server, libp2p transport and frames, with none of the node's logic: once bare,
+ * once with the steps the spec makes mandatory (signed frames, a durable write per signer, the combiner's
+ * ECDSA check). It runs while the devnet is still up and idle, under the same background load.
  */
 import { performance } from "node:perf_hooks";
 import { randomBytes } from "node:crypto";
@@ -37,8 +42,15 @@ import {
   type E2eDevnet,
 } from "../../test/helpers/e2e-devnet.js";
 import { fmt, machineLine, median, p99, printTable, timeIt } from "./table.js";
+import { startFloorMesh } from "./floor/mesh.js";
 
 const CONCURRENCY = 8;
+
+/** The stack-floor rows: what each leaves out of online signing's mandatory steps (floor/member.ts). */
+const FLOOR_VARIANTS: readonly [string, string[]][] = [
+  ["HTTP + mesh frames, no node logic", ["sign", "sync", "check"]],
+  ["+ signed frames, fdatasync, ECDSA check", []],
+];
 
 interface Options {
   members: number[];
@@ -256,6 +268,20 @@ async function benchMesh(n: number, o: Options, lat: LatencyRow[], rates: RateRo
       rates.push({ members: n, scheme: "ecdsa", mode: `${CONCURRENCY} clients → member 1`, ...eone });
       checkEcdsa(ecdsa, esigs);
     }
+
+    for (const [what, without] of FLOOR_VARIANTS) {
+      say(`stack floor: ${what}`);
+      const floor = await startFloorMesh(n, { without });
+      try {
+        lat.push({
+          members: n,
+          what: `stack floor: ${what}`,
+          ms: await timeIt(() => floor.sign(), o.samples, 50),
+        });
+      } finally {
+        await floor.stop();
+      }
+    }
   } finally {
     say("stopping devnet");
     await net.stop();
@@ -329,10 +355,12 @@ export async function main(args: string[]): Promise<void> {
   );
   const noble = lat.find((r) => r.what.startsWith("noble ecdsa"))!;
   const ecdsa3 = lat.find((r) => r.members === 3 && r.what.startsWith("ecdsa sign"));
+  const floor3 = lat.find((r) => r.members === 3 && r.what === `stack floor: ${FLOOR_VARIANTS[1][0]}`);
   console.log(
     ecdsa3
       ? `\nGoal: 3-member online ECDSA median ≤ 5 ms — measured ${fmt(median(ecdsa3.ms))} ms ` +
-          `(${fmt(median(ecdsa3.ms) / median(noble.ms), 1)}× single-key noble sign+verify).`
+          `(${fmt(median(ecdsa3.ms) / median(noble.ms), 1)}× single-key noble sign+verify` +
+          (floor3 ? `; the stack floor with the mandatory steps is ${fmt(median(floor3.ms))} ms).` : ").")
       : "\nGoal: 3-member online ECDSA median ≤ 5 ms — not measured (ECDSA not available in the node).",
   );
   for (const note of notes) console.log(`note: ${note}`);
