@@ -41,8 +41,23 @@ export interface Decline {
   readonly message: string;
 }
 
-/** The session id an invite binds: protocol kind, key, epoch, request, participants and params. */
+/** Session ids of invites already seen: one invite is looked up several times on the signing path. */
+const sessionIds = new WeakMap<Invite, Uint8Array>();
+
+/**
+ * The session id an invite binds: protocol kind, key, epoch, request, participants and params. Computed
+ * once per invite object (invites are immutable); callers must not modify the bytes.
+ */
 export function inviteSessionId(i: Invite): Uint8Array {
+  let id = sessionIds.get(i);
+  if (!id) {
+    id = computeInviteSessionId(i);
+    sessionIds.set(i, id);
+  }
+  return id;
+}
+
+function computeInviteSessionId(i: Invite): Uint8Array {
   return deriveSessionId({
     protocol: `${i.kind}@${i.groupId}`,
     keyId: i.keyId,

@@ -37,6 +37,9 @@ export class SignGate {
     private readonly audit: AuditLog | undefined,
   ) {}
 
+  /** The approvals' EIP-712 verifying contract (checksummed once: it is hashed on every request). */
+  private verifyingContract?: string;
+
   /** Registry record digests of a group's keys, recomputed only when its members or key epochs change. */
   private readonly records = new Map<string, { readonly state: string; readonly digests: Set<string> }>();
 
@@ -110,7 +113,10 @@ export class SignGate {
       digest: r.digest.toLowerCase(),
       requestId: r.requestId,
       now: Math.floor(this.ctx.clock.now() / 1000),
-      domain: { chainId: this.ctx.chainId, verifyingContract: getAddress(this.ctx.registryAddress) },
+      domain: {
+        chainId: this.ctx.chainId,
+        verifyingContract: (this.verifyingContract ??= getAddress(this.ctx.registryAddress)),
+      },
     });
     const write = append(
       "sign.policy",
