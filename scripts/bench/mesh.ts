@@ -46,6 +46,9 @@ import { startFloorMesh } from "./floor/mesh.js";
 
 const CONCURRENCY = 8;
 
+/** Untimed signatures before each floor row: V8 optimises the floor's hot paths only after hundreds. */
+const FLOOR_WARMUP = 1_000;
+
 /** The stack-floor rows: what each leaves out of online signing's mandatory steps (floor/member.ts). */
 const FLOOR_VARIANTS: readonly [string, string[]][] = [
   ["HTTP + mesh frames, no node logic", ["sign", "sync", "check"]],
@@ -276,7 +279,8 @@ async function benchMesh(n: number, o: Options, lat: LatencyRow[], rates: RateRo
         lat.push({
           members: n,
           what: `stack floor: ${what}`,
-          ms: await timeIt(() => floor.sign(), o.samples, 50),
+          // A long warm-up: the node's processes reach this point with their hot paths compiled.
+          ms: await timeIt(() => floor.sign(), o.samples, FLOOR_WARMUP),
         });
       } finally {
         await floor.stop();
