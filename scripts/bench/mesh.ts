@@ -12,7 +12,8 @@
  * Second baseline, the stack floor (floor/mesh.ts): N more processes run online signing's message pattern
  * over the node's own HTTP server, libp2p transport and frames, with none of the node's logic: once bare,
  * once with the steps the spec makes mandatory (signed frames, a durable write per signer, the combiner's
- * ECDSA check). It runs while the devnet is still up and idle, under the same background load.
+ * ECDSA check). Its batches alternate with the node's ECDSA batches, so a change in the machine's speed
+ * during the run moves both alike.
  */
 import { performance } from "node:perf_hooks";
 import { randomBytes } from "node:crypto";
@@ -42,7 +43,7 @@ import {
   type E2eDevnet,
 } from "../../test/helpers/e2e-devnet.js";
 import { fmt, machineLine, median, p99, printTable, timeIt } from "./table.js";
-import { startFloorMesh } from "./floor/mesh.js";
+import { startFloorMesh, type FloorMesh } from "./floor/mesh.js";
 
 const CONCURRENCY = 8;
 
@@ -246,49 +247,69 @@ async function benchMesh(n: number, o: Options, lat: LatencyRow[], rates: RateRo
       notes.push(`n=${n}: decryption not measured: ${(e as Error).message.slice(0, 200)}`);
     }
 
-    if (ecdsa) {
-      const depth = (await c1.key(ecdsa.keyId)).presignatures ?? 0;
-      say(`ecdsa latency (pool depth ${depth})`);
-      const esigs: SignResult[] = [];
-      const signEcdsa = (c: ShardlessClient) => () =>
-        c.sign(ecdsa.keyId, { kind: "digest", digest: digest() });
-      // Warm: batches of at most half the pool, each started with the pool refilled.
-      const batch = Math.max(1, Math.floor(depth / 2));
-      const warm: number[] = [];
-      while (warm.length < o.samples) {
-        await waitForPool(c1, ecdsa.keyId, warm.length === 0 ? depth : Math.floor(depth / 2) + 1);
-        warm.push(...(await latencies(signEcdsa(c1), Math.min(batch, o.samples - warm.length), 0, esigs)));
+    // ECDSA signatures, checked after the timed parts.
+    const esigs: SignResult[] = [];
+    const signEcdsa = (keyId: string) => () => c1.sign(keyId, { kind: "digest", digest: digest() });
+    say("stack floor: starting and warming up");
+    const floors = await startFloors(n);
+    try {
+      if (ecdsa) {
+        const depth = (await c1.key(ecdsa.keyId)).presignatures ?? 0;
+        say(`ecdsa latency (pool depth ${depth}), alternating with the stack floor`);
+        // Warm: batches of at most half the pool, each started with the pool refilled. Each batch is
+        // followed by as many signatures through each floor, so both see the machine in the same state.
+        const batch = Math.max(1, Math.floor(depth / 2));
+        const warm: number[] = [];
+        while (warm.length < o.samples) {
+          await waitForPool(c1, ecdsa.keyId, warm.length === 0 ? depth : Math.floor(depth / 2) + 1);
+          const size = Math.min(batch, o.samples - warm.length);
+          warm.push(...(await latencies(signEcdsa(ecdsa.keyId), size, 0, esigs)));
+          // The floor's turn once the node is idle again: its pool refilled (presigning loads every core).
+          await waitForPool(c1, ecdsa.keyId, Math.floor(depth / 2) + 1);
+          for (const f of floors) f.ms.push(...(await timeIt(() => f.mesh.sign(), size, 0)));
+        }
+        lat.push({ members: n, what: `ecdsa sign, pool warm (depth ${depth})`, ms: warm });
+      } else {
+        for (const f of floors) f.ms.push(...(await timeIt(() => f.mesh.sign(), o.samples, 0)));
       }
-      lat.push({ members: n, what: `ecdsa sign, pool warm (depth ${depth})`, ms: warm });
-      say("ecdsa throughput");
-      // The node refills its pool once it is down to half depth (then to full depth): above half it stays.
-      const warmFloor = Math.floor(depth / 2) + 1;
-      await waitForPool(c1, ecdsa.keyId, warmFloor);
-      const eseq = await sustained(1, o.seconds, () => signEcdsa(c1)(), esigs);
-      rates.push({ members: n, scheme: "ecdsa", mode: "sequential, 1 client", ...eseq });
-      await waitForPool(c1, ecdsa.keyId, warmFloor);
-      const eone = await sustained(CONCURRENCY, o.seconds, () => signEcdsa(c1)(), esigs);
-      rates.push({ members: n, scheme: "ecdsa", mode: `${CONCURRENCY} clients → member 1`, ...eone });
-      checkEcdsa(ecdsa, esigs);
+      for (const f of floors) lat.push({ members: n, what: `stack floor: ${f.what}`, ms: f.ms });
+    } finally {
+      await Promise.all(floors.map((f) => f.mesh.stop()));
     }
 
-    for (const [what, without] of FLOOR_VARIANTS) {
-      say(`stack floor: ${what}`);
-      const floor = await startFloorMesh(n, { without });
-      try {
-        lat.push({
-          members: n,
-          what: `stack floor: ${what}`,
-          // A long warm-up: the node's processes reach this point with their hot paths compiled.
-          ms: await timeIt(() => floor.sign(), o.samples, FLOOR_WARMUP),
-        });
-      } finally {
-        await floor.stop();
-      }
+    if (ecdsa) {
+      say("ecdsa throughput");
+      // The node refills its pool once it is down to half depth (then to full depth): above half it stays.
+      const depth = (await c1.key(ecdsa.keyId)).presignatures ?? 0;
+      const warmFloor = Math.floor(depth / 2) + 1;
+      await waitForPool(c1, ecdsa.keyId, warmFloor);
+      const eseq = await sustained(1, o.seconds, () => signEcdsa(ecdsa.keyId)(), esigs);
+      rates.push({ members: n, scheme: "ecdsa", mode: "sequential, 1 client", ...eseq });
+      await waitForPool(c1, ecdsa.keyId, warmFloor);
+      const eone = await sustained(CONCURRENCY, o.seconds, () => signEcdsa(ecdsa.keyId)(), esigs);
+      rates.push({ members: n, scheme: "ecdsa", mode: `${CONCURRENCY} clients → member 1`, ...eone });
+      checkEcdsa(ecdsa, esigs);
     }
   } finally {
     say("stopping devnet");
     await net.stop();
+  }
+}
+
+/** Both stack-floor meshes of `n` processes, started and warmed up (FLOOR_WARMUP signatures each). */
+async function startFloors(n: number) {
+  const floors: { what: string; mesh: FloorMesh; ms: number[] }[] = [];
+  try {
+    for (const [what, without] of FLOOR_VARIANTS) {
+      const mesh = await startFloorMesh(n, { without });
+      floors.push({ what, mesh, ms: [] });
+      // A long warm-up: the node's processes reach their measurement with their hot paths compiled.
+      await timeIt(() => mesh.sign(), 0, FLOOR_WARMUP);
+    }
+    return floors;
+  } catch (e) {
+    await Promise.all(floors.map((f) => f.mesh.stop()));
+    throw e;
   }
 }
 
