@@ -49,6 +49,14 @@ export interface ApiServerOptions {
 
 export const MIN_TOKEN_LENGTH = 16;
 const DEFAULT_MAX_BODY = 1_048_576;
+
+/**
+ * An authenticated request refused for its declared body length is still read to its end (and thrown
+ * away) when that length is at most this: closing the connection while the client still sends makes the
+ * kernel reset it, and the client then sees a broken pipe instead of the 400 that says why. Larger
+ * bodies, chunked ones and unauthenticated ones get the 400 and a closed connection at once.
+ */
+const DRAIN_LIMIT_BYTES = 8 * 1_048_576;
 const JSON_TYPE = "application/json; charset=utf-8";
 
 export class ApiServer {
@@ -122,6 +130,7 @@ export class ApiServer {
     const started = this.clock.now();
     let routeName = "unmatched";
     let requestId: string | undefined;
+    let drainable = false;
     try {
       const path = requestPath(req.url);
       const method = req.method ?? "GET";
@@ -153,6 +162,7 @@ export class ApiServer {
         return send(res, 200, await route.run(this.opts.services, decoded, undefined));
       }
 
+      drainable = Number(req.headers["content-length"]) <= DRAIN_LIMIT_BYTES;
       const body = parseBody(await readBody(req, this.maxBodyBytes), route.body!);
       requestId = body.requestId;
       const fingerprint = requestFingerprint(routeName, decoded, body);
@@ -169,8 +179,9 @@ export class ApiServer {
           "api request failed with an internal error",
         );
       }
-      // A request we refuse before reading its body: close the connection rather than drain it.
-      if (!req.complete) res.setHeader("connection", "close");
+      // A request refused before its body was read: the connection is closed rather than drained,
+      // unless it is an authenticated body of bounded declared length (Node reads and drops the rest).
+      if (!req.complete && !drainable) res.setHeader("connection", "close");
       send(res, apiErr.status, apiErr.toBody());
     } finally {
       const ms = this.clock.now() - started;

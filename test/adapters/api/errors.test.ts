@@ -1,6 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
+import net from "node:net";
 import {
   ConsumedError,
   DecodeError,
@@ -197,6 +198,46 @@ describe("API robustness (typed errors; the server stays up)", () => {
     assert.equal(r.json.error.code, "BAD_REQUEST");
     assert.equal(r.json.error.details.field, "body");
     assert.equal(r.json.error.details.limit, 4096);
+    await stillUp();
+  });
+
+  it("oversized body (declared length) still in flight when the 400 comes: the server reads it to its end instead of resetting the client", async () => {
+    // A raw client: headers and the first 64 KiB of a 4 MiB body, then the rest only after the answer.
+    // A server that hung up at its answer would reset this connection (EPIPE / ECONNRESET on the
+    // client, which fetch reports instead of the 400); this one drains the body and answers again.
+    const u = new URL(api.url);
+    const socket = net.connect(Number(u.port), u.hostname);
+    let received = "";
+    const closed = new Promise<string>((resolve) => {
+      socket.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      socket.on("close", () => resolve("closed"));
+    });
+    socket.on("data", (d: Buffer) => (received += d.toString("latin1")));
+    const answers = async (count: number) => {
+      while ((received.match(/HTTP\/1\.1 /g) ?? []).length < count) {
+        const gone = await Promise.race([closed, new Promise((r) => setTimeout(r, 10))]);
+        if (typeof gone === "string") throw new Error(`connection ended before answer ${count}: ${gone}`);
+      }
+    };
+    const length = 4 * 1_048_576;
+    try {
+      await new Promise<void>((r) => socket.once("connect", r));
+      socket.write(
+        `POST /v1/keys/1/refresh HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${api.token}\r\n` +
+          `content-type: application/json\r\ncontent-length: ${length}\r\n\r\n` +
+          "x".repeat(64 * 1024),
+      );
+      await answers(1);
+      assert.match(received, /^HTTP\/1\.1 400 /);
+      assert.doesNotMatch(received, /connection: close/i);
+      const rest = Buffer.alloc(length - 64 * 1024, "x");
+      await new Promise<void>((resolve, reject) => socket.write(rest, (e) => (e ? reject(e) : resolve())));
+      socket.write(`GET /v1/status HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${api.token}\r\n\r\n`);
+      await answers(2);
+      assert.match(received.slice(received.lastIndexOf("HTTP/1.1 ")), /^HTTP\/1\.1 200 /);
+    } finally {
+      socket.destroy();
+    }
     await stillUp();
   });
 
