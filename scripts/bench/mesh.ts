@@ -303,7 +303,7 @@ async function startFloors(n: number) {
     for (const [what, without] of FLOOR_VARIANTS) {
       const mesh = await startFloorMesh(n, { without });
       floors.push({ what, mesh, ms: [] });
-      // A long warm-up: the node's processes reach their measurement with their hot paths compiled.
+      // A long warm-up: the node's processes have served hundreds of requests before their measurement.
       await timeIt(() => mesh.sign(), 0, FLOOR_WARMUP);
     }
     return floors;
