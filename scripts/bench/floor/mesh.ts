@@ -37,7 +37,7 @@ export async function startFloorMesh(
       children.map(
         (c) =>
           new Promise<void>((resolve) => {
-            if (c.exitCode !== null) return resolve();
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
             const timer = setTimeout(() => c.kill("SIGKILL"), 5_000);
             c.once("exit", () => {
               clearTimeout(timer);
