@@ -385,7 +385,10 @@ export async function main(args: string[]): Promise<void> {
     ecdsa3
       ? `\nGoal: 3-member online ECDSA median ≤ 5 ms — measured ${fmt(median(ecdsa3.ms))} ms ` +
           `(${fmt(median(ecdsa3.ms) / median(noble.ms), 1)}× single-key noble sign+verify` +
-          (floor3 ? `; the stack floor with the mandatory steps is ${fmt(median(floor3.ms))} ms).` : ").")
+          (floor3
+            ? `; the stack floor with the mandatory steps is ${fmt(median(floor3.ms))} ms, ` +
+              `so the node takes ${fmt(median(ecdsa3.ms) / median(floor3.ms), 1)}× the floor).`
+            : ").")
       : "\nGoal: 3-member online ECDSA median ≤ 5 ms — not measured (ECDSA not available in the node).",
   );
   for (const note of notes) console.log(`note: ${note}`);
