@@ -109,6 +109,13 @@ async function coordinate(sessionId: Uint8Array, payload: Uint8Array): Promise<v
 const record = without.has("sync") ? null : await open(path.join(values.dir!, `floor-${self}.wal`), "w");
 const sessions = new Map<string, { echoes: number; written: boolean; sent: boolean }>();
 
+/** A signing session's state: an echo may arrive before its invite. */
+function sessionOf(key: string) {
+  let s = sessions.get(key);
+  if (!s) sessions.set(key, (s = { echoes: 0, written: false, sent: false }));
+  return s;
+}
+
 function maybeShare(sessionId: Uint8Array, key: string): void {
   const s = sessions.get(key)!;
   if (s.sent || !s.written || (echo && s.echoes < n - 2)) return;
@@ -119,8 +126,7 @@ function maybeShare(sessionId: Uint8Array, key: string): void {
 
 function onInvite(f: Frame): void {
   const key = Buffer.from(f.sessionId).toString("hex");
-  const s = sessions.get(key) ?? { echoes: 0, written: false, sent: false };
-  sessions.set(key, s);
+  const s = sessionOf(key);
   for (const [id, peer] of peerOf) {
     if (echo && id !== self && id !== 1)
       void transport.send(peer, frame(ECHO, f.sessionId, id, new Uint8Array(32).fill(7)));
@@ -136,8 +142,7 @@ function onInvite(f: Frame): void {
 
 function onEcho(f: Frame): void {
   const key = Buffer.from(f.sessionId).toString("hex");
-  const s = sessions.get(key) ?? { echoes: 0, written: false, sent: false };
-  sessions.set(key, s);
+  const s = sessionOf(key);
   s.echoes++;
   maybeShare(f.sessionId, key);
 }
